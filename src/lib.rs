@@ -1,0 +1,16 @@
+//! shadow-ai: finds unsanctioned use of external AI services in logs and turns it into
+//! governance work.
+//!
+//! Data flows one way: sources → parsers → observations → signature engine → aggregation →
+//! emitters. See `ARCHITECTURE.md` in the design notes for the full picture.
+#![forbid(unsafe_code)]
+
+pub mod aggregate;
+pub mod cli;
+pub mod emit;
+pub mod observation;
+pub mod parse;
+pub mod scan;
+pub mod signature;
+pub mod source;
+pub mod time;
