@@ -13,4 +13,5 @@ pub mod parse;
 pub mod scan;
 pub mod signature;
 pub mod source;
+pub mod summary;
 pub mod time;

@@ -1,1 +1,604 @@
-//! (being written)
+//! The scan engine: plans jobs over the inputs, runs them on every core, and folds the
+//! per-thread results into findings and a summary.
+//!
+//! A job is a whole input, or, for a large uncompressed file in a format with no state
+//! between lines, one byte range of it, so a single big log still uses every core.
+//! Line numbers in ranges are resolved once all ranges are counted.
+
+use crate::aggregate::{Aggregator, EvidenceRef, Finding};
+use crate::observation::Observation;
+use crate::parse::{Format, FormatCtx, LineKind, ParseError};
+use crate::signature::{Hit, MatchScratch, SignatureSet};
+use crate::source::decompress::{Capped, Compression};
+use crate::source::detect::{self, Detected, HEAD_BYTES};
+use crate::source::lines::{Counting, Line, LineReader};
+use crate::source::{Input, InputError, InputPath};
+use crate::summary::{
+    InputStatus, InputSummary, MAX_SKIP_EXAMPLES, SignatureSetRef, SkipExample, Summary, Totals,
+};
+use crate::time::Timestamp;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    /// Read every input as this format instead of detecting it.
+    pub format: Option<&'static Format>,
+    pub threads: usize,
+    /// Lines longer than this are skipped (and counted) rather than buffered.
+    pub max_line: usize,
+    /// Cap on decompressed bytes per input.
+    pub max_decompressed: u64,
+    /// Uncompressed files at least this large are split into ranges of this size.
+    pub split_bytes: u64,
+    pub progress: bool,
+    /// Year for timestamps that omit it; default: each file's modification year.
+    pub year: Option<i32>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            format: None,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            max_line: 1 << 20,
+            max_decompressed: 64 << 30,
+            split_bytes: 64 << 20,
+            progress: false,
+            year: None,
+        }
+    }
+}
+
+pub struct ScanOutput {
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    /// Some input could not be read in full (exit status 2).
+    pub had_errors: bool,
+}
+
+enum Job {
+    Whole {
+        input: usize,
+    },
+    Part {
+        input: usize,
+        part: u32,
+        start: u64,
+        end: u64,
+        format: &'static Format,
+    },
+}
+
+/// What one job learnt about its input.
+struct JobResult {
+    input: usize,
+    part: u32,
+    stats: InputSummary,
+    /// Skipped lines (part-relative line numbers).
+    skips: Vec<(u64, &'static str)>,
+    status: InputStatus,
+}
+
+/// Scans `inputs` with `sigs`. `input_errors` are paths that could not be listed; they
+/// appear in the summary as errors.
+pub fn run(
+    inputs: &[Input],
+    input_errors: &[InputError],
+    sigs: &SignatureSet,
+    opts: &ScanOptions,
+) -> ScanOutput {
+    let started = Instant::now();
+    let started_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|d| Timestamp(d.as_micros() as i64));
+    let jobs = plan(inputs, opts);
+    let progress_bytes = Arc::new(AtomicU64::new(0));
+    let done = AtomicBool::new(false);
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::new());
+    let threads = opts.threads.max(1).min(jobs.len().max(1));
+    let mut agg = Aggregator::default();
+    std::thread::scope(|scope| {
+        let progress = opts.progress.then(|| {
+            let total: u64 = inputs.iter().map(|i| i.size).sum();
+            let pb = progress_bytes.clone();
+            let done = &done;
+            scope.spawn(move || show_progress(total, &pb, done))
+        });
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut w = Worker {
+                        sigs,
+                        opts,
+                        agg: Aggregator::default(),
+                        scratch: MatchScratch::default(),
+                        hits: Vec::new(),
+                    };
+                    loop {
+                        let j = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(j) else { break };
+                        let r = w.run_job(job, &inputs[job_input(job)], &progress_bytes);
+                        results.lock().unwrap_or_else(|e| e.into_inner()).push(r);
+                    }
+                    w.agg
+                })
+            })
+            .collect();
+        for w in workers {
+            match w.join() {
+                Ok(a) => agg.merge(a),
+                Err(_) => eprintln!(
+                    "shadow-ai: internal error: a worker thread panicked; its findings are lost"
+                ),
+            }
+        }
+        done.store(true, Ordering::Relaxed);
+        if let Some(p) = progress {
+            let _ = p.join();
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by_key(|r| (r.input, r.part));
+    // Lines before each part, per input, to turn part-relative lines into file lines.
+    // Every job yields one result, so after the sort parts are 0, 1, 2, … per input.
+    let mut line_base: Vec<Vec<u64>> = vec![Vec::new(); inputs.len()];
+    let mut running = vec![0u64; inputs.len()];
+    for r in &results {
+        line_base[r.input].push(running[r.input]);
+        running[r.input] += r.stats.lines;
+    }
+    let locate = |e: EvidenceRef| {
+        let base = line_base[e.input as usize]
+            .get(e.part as usize)
+            .copied()
+            .unwrap_or(0);
+        (inputs[e.input as usize].path.to_string(), base + e.line)
+    };
+    let mut summaries: Vec<InputSummary> = inputs
+        .iter()
+        .map(|i| InputSummary {
+            path: i.path.to_string(),
+            compression: Compression::None.as_str(),
+            ..Default::default()
+        })
+        .collect();
+    for r in &results {
+        let s = &mut summaries[r.input];
+        s.add_counts(&r.stats);
+        if r.stats.format.is_some() {
+            s.format = r.stats.format;
+        }
+        if r.stats.compression != Compression::None.as_str() {
+            s.compression = r.stats.compression;
+        }
+        if r.stats.error.is_some() && s.error.is_none() {
+            s.error = r.stats.error.clone();
+        }
+        if r.status != InputStatus::Scanned {
+            s.status = r.status.clone();
+        }
+        let base = line_base[r.input]
+            .get(r.part as usize)
+            .copied()
+            .unwrap_or(0);
+        for &(line, reason) in &r.skips {
+            if s.skip_examples.len() < MAX_SKIP_EXAMPLES {
+                s.skip_examples.push(SkipExample {
+                    line: base + line,
+                    reason,
+                });
+            }
+        }
+    }
+    for e in input_errors {
+        summaries.push(InputSummary {
+            path: e.path.clone(),
+            status: InputStatus::Error,
+            compression: Compression::None.as_str(),
+            error: Some(e.message.clone()),
+            ..Default::default()
+        });
+    }
+    let (findings, supporting_only) = agg.finish(sigs, &locate);
+    let mut totals = Totals {
+        findings: findings.len() as u64,
+        supporting_only,
+        ..Default::default()
+    };
+    let mut had_errors = false;
+    for s in &summaries {
+        totals.inputs += 1;
+        match s.status {
+            InputStatus::Error | InputStatus::Incomplete => {
+                totals.inputs_with_errors += 1;
+                had_errors = true;
+            }
+            InputStatus::UnknownFormat => totals.inputs_unknown_format += 1,
+            InputStatus::Scanned => {}
+        }
+        totals.bytes_read += s.bytes_read;
+        totals.bytes_decoded += s.bytes_decoded;
+        totals.lines += s.lines;
+        totals.meta_lines += s.meta_lines;
+        totals.records += s.records;
+        totals.matched += s.matched;
+        totals.unmatched += s.unmatched;
+        totals.skipped += s.skipped;
+        totals.observations += s.observations;
+    }
+    let summary = Summary {
+        tool: "shadow-ai",
+        tool_version: env!("CARGO_PKG_VERSION"),
+        started: started_at,
+        duration_ms: started.elapsed().as_millis() as u64,
+        threads,
+        signature_set: SignatureSetRef {
+            version: sigs.version().to_string(),
+            sha256: sigs.sha256().to_string(),
+            services: sigs.services().len(),
+        },
+        totals,
+        services: Summary::services_from(&findings),
+        inputs: summaries,
+    };
+    ScanOutput {
+        findings,
+        summary,
+        had_errors,
+    }
+}
+
+fn job_input(j: &Job) -> usize {
+    match j {
+        Job::Whole { input } | Job::Part { input, .. } => *input,
+    }
+}
+
+/// Large plain files in a splittable format become ranges; everything else is whole.
+/// Largest work first so the last job to finish is a small one.
+fn plan(inputs: &[Input], opts: &ScanOptions) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let split = match &input.path {
+            InputPath::File(p) if opts.split_bytes > 0 && input.size >= opts.split_bytes * 2 => {
+                splittable_format(p, opts)
+            }
+            _ => None,
+        };
+        match split {
+            Some(format) => {
+                let parts = input.size.div_ceil(opts.split_bytes);
+                for part in 0..parts {
+                    let start = part * opts.split_bytes;
+                    let end = (start + opts.split_bytes).min(input.size);
+                    jobs.push((
+                        end - start,
+                        Job::Part {
+                            input: i,
+                            part: part as u32,
+                            start,
+                            end,
+                            format,
+                        },
+                    ));
+                }
+            }
+            None => jobs.push((input.size, Job::Whole { input: i })),
+        }
+    }
+    jobs.sort_by(|a, b| b.0.cmp(&a.0));
+    jobs.into_iter().map(|(_, j)| j).collect()
+}
+
+/// The format of `path` if it is uncompressed and splittable.
+fn splittable_format(path: &std::path::Path, opts: &ScanOptions) -> Option<&'static Format> {
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    std::fs::File::open(path)
+        .ok()?
+        .take(HEAD_BYTES as u64)
+        .read_to_end(&mut head)
+        .ok()?;
+    if Compression::sniff(&head) != Compression::None {
+        return None;
+    }
+    let format = match opts.format {
+        Some(f) => f,
+        None => match detect::detect(&head) {
+            Detected::Format(f) => f,
+            Detected::Unknown { .. } => return None,
+        },
+    };
+    format.splittable.then_some(format)
+}
+
+fn show_progress(total: u64, bytes: &AtomicU64, done: &AtomicBool) {
+    let pb = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
+    ) {
+        pb.set_style(style);
+    }
+    while !done.load(Ordering::Relaxed) {
+        pb.set_position(bytes.load(Ordering::Relaxed));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    pb.finish_and_clear();
+}
+
+struct Worker<'a> {
+    sigs: &'a SignatureSet,
+    opts: &'a ScanOptions,
+    agg: Aggregator,
+    scratch: MatchScratch,
+    hits: Vec<Hit>,
+}
+
+impl Worker<'_> {
+    fn run_job(&mut self, job: &Job, input: &Input, progress: &Arc<AtomicU64>) -> JobResult {
+        let (input_idx, part) = match job {
+            Job::Whole { input } => (*input, 0),
+            Job::Part { input, part, .. } => (*input, *part),
+        };
+        let mut r = JobResult {
+            input: input_idx,
+            part,
+            stats: InputSummary {
+                compression: Compression::None.as_str(),
+                ..Default::default()
+            },
+            skips: Vec::new(),
+            status: InputStatus::Scanned,
+        };
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match job {
+            Job::Whole { .. } => self.whole(input, input_idx, &mut r, progress),
+            Job::Part {
+                start, end, format, ..
+            } => self.part(
+                input, input_idx, part, *start, *end, format, &mut r, progress,
+            ),
+        }));
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                r.status = if r.stats.lines > 0 {
+                    InputStatus::Incomplete
+                } else {
+                    InputStatus::Error
+                };
+                r.stats.error = Some(e.to_string());
+            }
+            Err(_) => {
+                r.status = InputStatus::Incomplete;
+                r.stats.error = Some(format!(
+                    "internal error (a parser bug) after line {} of this part; the rest was not read",
+                    r.stats.lines
+                ));
+            }
+        }
+        r
+    }
+
+    fn ctx(&self, input: &Input) -> FormatCtx {
+        let year = self.opts.year.or(input.mtime_year).unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1970, |d| Timestamp::from_secs(d.as_secs() as i64).year())
+        });
+        FormatCtx { default_year: year }
+    }
+
+    fn whole(
+        &mut self,
+        input: &Input,
+        idx: usize,
+        r: &mut JobResult,
+        progress: &Arc<AtomicU64>,
+    ) -> io::Result<()> {
+        let raw: Box<dyn Read + Send> = match &input.path {
+            InputPath::Stdin => Box::new(io::stdin()),
+            InputPath::File(p) => Box::new(std::fs::File::open(p)?),
+        };
+        let mut raw = Counting {
+            inner: raw,
+            counter: progress.clone(),
+        };
+        // Sniff compression from the first bytes, then put them back in front.
+        let mut magic = Vec::with_capacity(8);
+        (&mut raw).take(8).read_to_end(&mut magic)?;
+        let compression = Compression::sniff(&magic);
+        r.stats.compression = compression.as_str();
+        let bytes_read = Arc::new(AtomicU64::new(0));
+        let shared = SharedCount {
+            inner: io::Cursor::new(magic).chain(raw),
+            total: bytes_read.clone(),
+        };
+        let decoded = Capped::new(compression.decoder(shared)?, self.opts.max_decompressed);
+        let mut lines = LineReader::new(decoded, self.opts.max_line);
+        let head = lines.peek(HEAD_BYTES)?;
+        let format = match self.opts.format {
+            Some(f) => f,
+            None => match detect::detect(head) {
+                Detected::Format(f) => f,
+                Detected::Unknown { guesses, binary } => {
+                    let what = if binary {
+                        "binary data"
+                    } else {
+                        "no known format"
+                    };
+                    let guesses: Vec<String> =
+                        guesses.iter().map(|(id, s)| format!("{id} {s}%")).collect();
+                    let msg = if guesses.is_empty() {
+                        format!("{what}; not scanned (use --format to name one)")
+                    } else {
+                        format!(
+                            "{what} (closest: {}); not scanned (use --format to name one)",
+                            guesses.join(", ")
+                        )
+                    };
+                    r.stats.bytes_read = bytes_read.load(Ordering::Relaxed);
+                    if input.explicit {
+                        return Err(io::Error::other(msg));
+                    }
+                    r.status = InputStatus::UnknownFormat;
+                    r.stats.error = Some(msg);
+                    return Ok(());
+                }
+            },
+        };
+        r.stats.format = Some(format.id);
+        let res = self.parse_lines(&mut lines, format, input, idx, 0, u64::MAX, r);
+        r.stats.bytes_read = bytes_read.load(Ordering::Relaxed);
+        r.stats.bytes_decoded = lines.offset();
+        res.map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("after {} bytes of decoded input: {e}", lines.offset()),
+            )
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn part(
+        &mut self,
+        input: &Input,
+        idx: usize,
+        part: u32,
+        start: u64,
+        end: u64,
+        format: &'static Format,
+        r: &mut JobResult,
+        progress: &Arc<AtomicU64>,
+    ) -> io::Result<()> {
+        let InputPath::File(path) = &input.path else {
+            return Err(io::Error::other("only files are split"));
+        };
+        let mut file = std::fs::File::open(path)?;
+        // Start one byte early: the line holding `start` belongs to the previous part,
+        // unless the byte before `start` ends a line.
+        let from = start.saturating_sub(1);
+        file.seek(SeekFrom::Start(from))?;
+        let raw = Counting {
+            inner: file,
+            counter: progress.clone(),
+        };
+        let mut lines = LineReader::new(raw, self.opts.max_line);
+        if start > 0 {
+            lines.next_line()?;
+        }
+        r.stats.format = Some(format.id);
+        let res = self.parse_lines(&mut lines, format, input, idx, part, end - from, r);
+        // Parts cover the file exactly once.
+        r.stats.bytes_read = end - start;
+        r.stats.bytes_decoded = end - start;
+        res
+    }
+
+    /// Feeds lines to a fresh parser until the input ends or a line starts at or past
+    /// `stop` (an offset in `lines`' terms).
+    #[allow(clippy::too_many_arguments)]
+    fn parse_lines<R: Read>(
+        &mut self,
+        lines: &mut LineReader<R>,
+        format: &'static Format,
+        input: &Input,
+        idx: usize,
+        part: u32,
+        stop: u64,
+        r: &mut JobResult,
+    ) -> io::Result<()> {
+        let mut parser = (format.new_parser)(&self.ctx(input));
+        let sigs = self.sigs;
+        let st = &mut r.stats;
+        let mut line_no = 0u64;
+        loop {
+            if lines.offset() >= stop {
+                break;
+            }
+            let Some(line) = lines.next_line()? else {
+                break;
+            };
+            line_no += 1;
+            st.lines += 1;
+            let text = match line {
+                Line::Text(t) => t,
+                Line::TooLong => {
+                    skip(
+                        st,
+                        &mut r.skips,
+                        line_no,
+                        ParseError("line longer than --max-line; skipped"),
+                    );
+                    continue;
+                }
+            };
+            if text.iter().all(u8::is_ascii_whitespace) {
+                st.meta_lines += 1;
+                continue;
+            }
+            let mut matched = false;
+            let mut observations = 0u64;
+            let (agg, scratch, hits) = (&mut self.agg, &mut self.scratch, &mut self.hits);
+            let ev = EvidenceRef {
+                input: idx as u32,
+                part,
+                line: line_no,
+            };
+            let res = parser.parse_line(text, &mut |o: &Observation<'_>| {
+                observations += 1;
+                sigs.match_into(o, scratch, hits);
+                if !hits.is_empty() {
+                    matched = true;
+                    for h in hits.iter() {
+                        agg.add(sigs, h, o, &scratch.host, ev);
+                    }
+                }
+            });
+            st.observations += observations;
+            match res {
+                Ok(LineKind::Meta) => st.meta_lines += 1,
+                Ok(LineKind::Record) => {
+                    st.records += 1;
+                    if matched {
+                        st.matched += 1;
+                    } else {
+                        st.unmatched += 1;
+                    }
+                }
+                Err(e) => skip(st, &mut r.skips, line_no, e),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn skip(st: &mut InputSummary, skips: &mut Vec<(u64, &'static str)>, line: u64, e: ParseError) {
+    st.records += 1;
+    st.skipped += 1;
+    *st.skip_reasons.entry(e.0).or_default() += 1;
+    if skips.len() < MAX_SKIP_EXAMPLES {
+        skips.push((line, e.0));
+    }
+}
+
+/// Publishes a byte count where the caller can read it after the reader is moved away.
+struct SharedCount<R> {
+    inner: R,
+    total: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for SharedCount<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.total.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}

@@ -1,0 +1,134 @@
+//! Argument definitions (clap derive). Kept apart from what the commands do.
+
+use crate::emit::OutputFormat;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "shadow-ai", version, about = "Finds use of external AI services in DNS and proxy logs", long_about = None)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan logs (files, folders, compressed files, `-` for stdin) for AI service use.
+    Scan(ScanArgs),
+    /// Validate or list the signature set.
+    Signatures {
+        #[command(subcommand)]
+        command: SigCommand,
+    },
+    /// List the input formats the scanner detects.
+    Formats,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// Files or folders to scan (folders recursively); `-` reads standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Read every input as this format instead of detecting it (see `shadow-ai formats`).
+    #[arg(long, value_name = "ID")]
+    pub format: Option<String>,
+    /// Write findings here (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Jsonl)]
+    pub format_out: OutputFormat,
+    /// Add the signature files of this folder; a service id it defines replaces the built-in one.
+    #[arg(long, value_name = "DIR")]
+    pub signatures: Vec<PathBuf>,
+    /// Use only the --signatures folders, not the built-in set.
+    #[arg(long)]
+    pub no_builtin_signatures: bool,
+    /// Exit with status 1 when a finding is at or above this level. Until a policy marks
+    /// services as sanctioned, every use found is unsanctioned, so `any` is the default.
+    #[arg(long, value_enum, default_value_t = FailOn::Any)]
+    pub fail_on: FailOn,
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long)]
+    pub threads: Option<usize>,
+    /// Never draw the progress bar (it is drawn only when stderr is a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Print nothing on stderr except errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Stop decompressing an input after this many bytes (e.g. 64G).
+    #[arg(long, default_value = "64G", value_name = "BYTES")]
+    pub max_decompressed: ByteSize,
+    /// Skip (and count) lines longer than this.
+    #[arg(long, default_value = "1M", value_name = "BYTES")]
+    pub max_line: ByteSize,
+    /// Year for timestamps that carry none (syslog); default: each file's modification year.
+    #[arg(long)]
+    pub year: Option<i32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SigCommand {
+    /// Validate signature files and run every match / no_match example. With DIRs, checks
+    /// those folders alone; without, the built-in set.
+    Check {
+        #[arg(value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// With DIRs: check them alone (the default). Kept for symmetry with `scan`.
+        #[arg(long)]
+        no_builtin: bool,
+    },
+    /// List services and their indicators.
+    List {
+        #[arg(long, value_name = "DIR")]
+        signatures: Vec<PathBuf>,
+        #[arg(long)]
+        no_builtin_signatures: bool,
+        /// One JSON object per service.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Any finding.
+    Any,
+    /// Findings of medium or high confidence.
+    Medium,
+    /// High-confidence findings only.
+    High,
+    /// Never: exit 0 unless an error occurred.
+    Never,
+}
+
+/// A byte count with an optional K/M/G/T suffix (powers of 1024).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct ByteSize(pub u64);
+
+impl std::str::FromStr for ByteSize {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let (num, mult) = match s.char_indices().last() {
+            Some((i, c)) if c.is_ascii_alphabetic() => {
+                let m = match c.to_ascii_uppercase() {
+                    'K' => 1u64 << 10,
+                    'M' => 1 << 20,
+                    'G' => 1 << 30,
+                    'T' => 1 << 40,
+                    _ => return Err(format!("{s:?}: unknown unit (use K, M, G or T)")),
+                };
+                (&s[..i], m)
+            }
+            _ => (s, 1),
+        };
+        let n: u64 = num
+            .parse()
+            .map_err(|_| format!("{s:?} is not a byte count"))?;
+        n.checked_mul(mult)
+            .map(ByteSize)
+            .ok_or_else(|| format!("{s:?} is too large"))
+    }
+}

@@ -1,0 +1,209 @@
+//! Command line: arguments (clap derive) and the commands they run.
+
+pub mod args;
+
+use crate::emit;
+use crate::parse::{FORMATS, format_by_id};
+use crate::scan::{self, ScanOptions};
+use crate::signature::{SignatureSet, SignatureSource};
+use args::{Args, Command, FailOn, ScanArgs, SigCommand};
+use std::io::{self, IsTerminal, Write};
+
+/// Exit statuses: a contract for schedulers and CI.
+pub mod exit {
+    /// Nothing at or above `--fail-on`.
+    pub const CLEAN: u8 = 0;
+    /// A finding at or above `--fail-on` (or a failed check).
+    pub const FINDINGS: u8 = 1;
+    /// An input or the configuration could not be read.
+    pub const ERROR: u8 = 2;
+}
+
+pub fn run(args: Args) -> u8 {
+    match args.command {
+        Command::Scan(a) => scan_cmd(a),
+        Command::Signatures { command } => match command {
+            SigCommand::Check { dirs, no_builtin } => check_cmd(&dirs, no_builtin),
+            SigCommand::List {
+                signatures,
+                no_builtin_signatures,
+                json,
+            } => match load_signatures(&signatures, no_builtin_signatures) {
+                Ok(set) => list_cmd(&set, json),
+                Err(code) => code,
+            },
+        },
+        Command::Formats => {
+            for f in FORMATS {
+                println!(
+                    "{:<18} {}{}",
+                    f.id,
+                    f.description,
+                    if f.splittable { "" } else { " (read in order)" }
+                );
+            }
+            exit::CLEAN
+        }
+    }
+}
+
+fn load_signatures(dirs: &[std::path::PathBuf], no_builtin: bool) -> Result<SignatureSet, u8> {
+    let mut src = SignatureSource::default();
+    if !no_builtin {
+        src.add_builtin();
+    }
+    for d in dirs {
+        if let Err(e) = src.add_dir(d) {
+            eprintln!("shadow-ai: signatures: {e}");
+            return Err(exit::ERROR);
+        }
+    }
+    src.compile().map_err(|errors| {
+        for e in &errors {
+            eprintln!("shadow-ai: signatures: {e}");
+        }
+        eprintln!(
+            "shadow-ai: {} signature problems; nothing scanned",
+            errors.len()
+        );
+        exit::ERROR
+    })
+}
+
+fn check_cmd(dirs: &[std::path::PathBuf], no_builtin: bool) -> u8 {
+    // With folders named, check those alone unless asked to combine them with the defaults.
+    let set = match load_signatures(dirs, no_builtin || !dirs.is_empty()) {
+        Ok(s) => s,
+        Err(_) => return exit::FINDINGS,
+    };
+    let failures = set.check_examples();
+    for f in &failures {
+        eprintln!("shadow-ai: signatures: {f}");
+    }
+    let examples: usize = set
+        .services()
+        .iter()
+        .map(|s| s.examples_match.len() + s.examples_no_match.len())
+        .sum();
+    if failures.is_empty() {
+        println!(
+            "signatures {} (sha256 {}): {} services, {} indicators, {} examples: all pass",
+            set.version(),
+            set.sha256(),
+            set.services().len(),
+            set.indicators().len(),
+            examples
+        );
+        exit::CLEAN
+    } else {
+        println!("{} of {examples} examples fail", failures.len());
+        exit::FINDINGS
+    }
+}
+
+fn list_cmd(set: &SignatureSet, json: bool) -> u8 {
+    let mut out = io::stdout().lock();
+    let res = (|| -> io::Result<()> {
+        for (i, s) in set.services().iter().enumerate() {
+            let inds: Vec<&str> = set
+                .indicators()
+                .iter()
+                .filter(|ind| ind.service == i)
+                .map(|ind| ind.label.as_str())
+                .collect();
+            if json {
+                let v = serde_json::json!({
+                    "id": s.id, "name": s.name, "vendor": s.vendor, "category": s.category,
+                    "description": s.description, "governance": s.governance, "indicators": inds,
+                });
+                writeln!(out, "{v}")?;
+            } else {
+                writeln!(
+                    out,
+                    "{:<36} {:<22} {:<20} {}",
+                    s.id,
+                    s.category,
+                    s.vendor,
+                    inds.join(" ")
+                )?;
+            }
+        }
+        out.flush()
+    })();
+    match res {
+        Ok(()) => exit::CLEAN,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => exit::CLEAN,
+        Err(e) => {
+            eprintln!("shadow-ai: {e}");
+            exit::ERROR
+        }
+    }
+}
+
+fn scan_cmd(a: ScanArgs) -> u8 {
+    let format = match a.format.as_deref() {
+        None => None,
+        Some(id) => match format_by_id(id) {
+            Some(f) => Some(f),
+            None => {
+                let ids: Vec<&str> = FORMATS.iter().map(|f| f.id).collect();
+                eprintln!(
+                    "shadow-ai: unknown --format {id:?}; known: {}",
+                    ids.join(", ")
+                );
+                return exit::ERROR;
+            }
+        },
+    };
+    let sigs = match load_signatures(&a.signatures, a.no_builtin_signatures) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let (inputs, input_errors) = crate::source::expand(&a.paths);
+    let mut opts = ScanOptions {
+        format,
+        progress: !a.no_progress && !a.quiet && io::stderr().is_terminal(),
+        year: a.year,
+        max_line: a.max_line.0 as usize,
+        max_decompressed: a.max_decompressed.0,
+        ..ScanOptions::default()
+    };
+    if let Some(t) = a.threads {
+        opts.threads = t.max(1);
+    }
+    let out = scan::run(&inputs, &input_errors, &sigs, &opts);
+    let written = match &a.output {
+        Some(path) => emit::write_atomic(path, |w| {
+            emit::write(a.format_out, w, &out.findings, &out.summary)
+        })
+        .map_err(|e| format!("{}: {e}", path.display())),
+        None => {
+            let mut stdout = io::BufWriter::new(io::stdout().lock());
+            match emit::write(a.format_out, &mut stdout, &out.findings, &out.summary) {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("stdout: {e}")),
+                _ => Ok(()),
+            }
+        }
+    };
+    if !a.quiet {
+        eprint!("{}", emit::summary_text::render(&out.summary));
+    }
+    if let Err(e) = written {
+        eprintln!("shadow-ai: cannot write output: {e}");
+        return exit::ERROR;
+    }
+    if out.had_errors {
+        return exit::ERROR;
+    }
+    let threshold = match a.fail_on {
+        FailOn::Never => return exit::CLEAN,
+        FailOn::Any => crate::signature::Confidence::Low,
+        FailOn::Medium => crate::signature::Confidence::Medium,
+        FailOn::High => crate::signature::Confidence::High,
+    };
+    if out.findings.iter().any(|f| f.confidence >= threshold) {
+        exit::FINDINGS
+    } else {
+        exit::CLEAN
+    }
+}

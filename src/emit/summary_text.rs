@@ -1,0 +1,151 @@
+//! The human summary printed on stderr after a scan.
+
+use crate::summary::{InputStatus, Summary};
+use std::fmt::Write as _;
+
+/// Terminal-safe: control characters from input (paths, reasons) are shown escaped.
+fn clean(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+pub fn render(s: &Summary) -> String {
+    let t = &s.totals;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "shadow-ai {}: {} inputs, {} read, {} ms, {} threads; signatures {} ({} services, sha256 {})",
+        s.tool_version,
+        t.inputs,
+        bytes(t.bytes_read),
+        s.duration_ms,
+        s.threads,
+        s.signature_set.version,
+        s.signature_set.services,
+        &s.signature_set.sha256[..12.min(s.signature_set.sha256.len())]
+    );
+    if s.services.is_empty() {
+        let _ = writeln!(out, "\nNo external AI service use found.");
+    } else {
+        let _ = writeln!(out, "\nAI services seen ({}):", s.services.len());
+        for svc in &s.services {
+            let mut who = Vec::new();
+            if svc.users > 0 {
+                who.push(format!("{} users", svc.users));
+            }
+            if svc.clients > 0 {
+                who.push(format!("{} hosts", svc.clients));
+            }
+            if svc.unknown_subjects > 0 {
+                who.push("unattributed".to_string());
+            }
+            let mut extra = String::new();
+            if svc.blocked > 0 {
+                extra += &format!(", {} blocked", svc.blocked);
+            }
+            if let Some(b) = svc.bytes_out {
+                extra += &format!(", {} sent", bytes(b));
+            }
+            if let Some(b) = svc.bytes_in {
+                extra += &format!(", {} received", bytes(b));
+            }
+            let _ = writeln!(
+                out,
+                "  {:<32} {:<20} {:>6} events  {}{}",
+                clean(&svc.name),
+                clean(&svc.category),
+                svc.events,
+                who.join(", "),
+                extra
+            );
+        }
+    }
+    let _ = writeln!(out, "\nInputs:");
+    for i in &s.inputs {
+        let path = clean(&i.path);
+        match i.status {
+            InputStatus::Error => {
+                let _ = writeln!(
+                    out,
+                    "  {path}: ERROR: {}",
+                    clean(i.error.as_deref().unwrap_or("unreadable"))
+                );
+                continue;
+            }
+            InputStatus::UnknownFormat => {
+                let _ = writeln!(
+                    out,
+                    "  {path}: not scanned: {}",
+                    clean(i.error.as_deref().unwrap_or("unknown format"))
+                );
+                continue;
+            }
+            _ => {}
+        }
+        let comp = if i.compression == "none" {
+            String::new()
+        } else {
+            format!(", {}", i.compression)
+        };
+        let _ = writeln!(
+            out,
+            "  {path}: {}{comp}: {} records: {} matched, {} unmatched, {} skipped",
+            i.format.unwrap_or("?"),
+            i.records,
+            i.matched,
+            i.unmatched,
+            i.skipped
+        );
+        for ex in &i.skip_examples {
+            let _ = writeln!(out, "    skipped {path}:{}: {}", ex.line, ex.reason);
+        }
+        if i.skipped > i.skip_examples.len() as u64 {
+            let _ = writeln!(
+                out,
+                "    … {} more skipped lines",
+                i.skipped - i.skip_examples.len() as u64
+            );
+        }
+        if let Some(e) = &i.error {
+            let _ = writeln!(out, "    ERROR: {}", clean(e));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nTotal: {} records = {} matched + {} unmatched + {} skipped ({} header/blank lines); {} findings{}",
+        t.records,
+        t.matched,
+        t.unmatched,
+        t.skipped,
+        t.meta_lines,
+        t.findings,
+        if t.inputs_with_errors > 0 {
+            format!("; {} inputs with errors", t.inputs_with_errors)
+        } else {
+            String::new()
+        }
+    );
+    out
+}

@@ -1,0 +1,346 @@
+//! The compiled set and its matcher. Hosts go through hash lookups on label-boundary
+//! suffixes (most specific wins); paths and user agents through Aho-Corasick automata.
+
+use super::host::{HostPattern, normalize_host, suffix_starts};
+use super::{Confidence, Example, Field, Indicator, Service};
+use crate::observation::Observation;
+use crate::parse::url::split_url;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
+use rustc_hash::FxHashMap;
+
+type IndId = usize;
+
+#[derive(Default)]
+pub(super) struct IndexBuilder {
+    exact: Vec<(String, IndId)>,
+    suffix: Vec<(String, IndId)>,
+    patterns: Vec<(String, HostPattern, IndId)>,
+    paths: Vec<(Option<String>, Option<String>, String, IndId)>,
+    user_agents: Vec<(String, IndId)>,
+}
+
+impl IndexBuilder {
+    pub fn host(&mut self, id: IndId, h: String) {
+        self.exact.push((h, id));
+    }
+    pub fn domain(&mut self, id: IndId, d: String) {
+        self.suffix.push((d, id));
+    }
+    pub fn pattern(&mut self, id: IndId, p: HostPattern, suffix: String) {
+        self.patterns.push((suffix, p, id));
+    }
+    pub fn path(&mut self, id: IndId, host: Option<String>, domain: Option<String>, path: String) {
+        self.paths.push((host, domain, path, id));
+    }
+    pub fn user_agent(&mut self, id: IndId, ua: String) {
+        self.user_agents.push((ua, id));
+    }
+
+    pub fn build(
+        self,
+        services: Vec<Service>,
+        indicators: Vec<Indicator>,
+        version: String,
+        sha256: String,
+    ) -> Result<SignatureSet, Vec<String>> {
+        let mut conflicts = Vec::new();
+        let mut unique = |kind: &str, list: &[(String, IndId)]| -> FxHashMap<Box<[u8]>, IndId> {
+            let mut map: FxHashMap<Box<[u8]>, IndId> = FxHashMap::default();
+            for (key, id) in list {
+                if let Some(&prev) = map.get::<[u8]>(key.as_bytes()) {
+                    let prev: IndId = prev;
+                    let (a, b) = (
+                        &services[indicators[prev].service],
+                        &services[indicators[*id].service],
+                    );
+                    conflicts.push(format!(
+                        "{}: {}: {kind} {key:?} is also claimed by {} ({}); a {kind} belongs to one service",
+                        b.file, b.id, a.id, a.file
+                    ));
+                    continue;
+                }
+                map.insert(key.as_bytes().into(), *id);
+            }
+            map
+        };
+        let exact = unique("host", &self.exact);
+        let suffix = unique("domain", &self.suffix);
+        let mut patterns: FxHashMap<Box<[u8]>, Vec<(HostPattern, IndId)>> = FxHashMap::default();
+        for (sfx, p, id) in self.patterns {
+            patterns
+                .entry(sfx.into_bytes().into())
+                .or_default()
+                .push((p, id));
+        }
+        let mut bound_paths: FxHashMap<Box<[u8]>, Vec<BoundPath>> = FxHashMap::default();
+        let mut any_paths = Vec::new();
+        for (host, domain, path, id) in self.paths {
+            match (host, domain) {
+                (Some(h), _) => {
+                    bound_paths
+                        .entry(h.into_bytes().into())
+                        .or_default()
+                        .push(BoundPath {
+                            prefix: path,
+                            exact: true,
+                            id,
+                        })
+                }
+                (_, Some(d)) => {
+                    bound_paths
+                        .entry(d.into_bytes().into())
+                        .or_default()
+                        .push(BoundPath {
+                            prefix: path,
+                            exact: false,
+                            id,
+                        })
+                }
+                _ => any_paths.push((path, id)),
+            }
+        }
+        if !conflicts.is_empty() {
+            return Err(conflicts);
+        }
+        let any_path_ac = (!any_paths.is_empty()).then(|| {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostLongest)
+                .start_kind(StartKind::Anchored)
+                .build(any_paths.iter().map(|(p, _)| p.as_bytes()))
+                .expect("path automaton within size limits")
+        });
+        let ua_ac = (!self.user_agents.is_empty()).then(|| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(self.user_agents.iter().map(|(u, _)| u.as_bytes()))
+                .expect("user-agent automaton within size limits")
+        });
+        Ok(SignatureSet {
+            services,
+            indicators,
+            exact,
+            suffix,
+            patterns,
+            bound_paths,
+            any_path_ids: any_paths.into_iter().map(|(_, id)| id).collect(),
+            any_path_ac,
+            ua_ids: self.user_agents.into_iter().map(|(_, id)| id).collect(),
+            ua_ac,
+            version,
+            sha256,
+        })
+    }
+}
+
+struct BoundPath {
+    prefix: String,
+    /// Bound to exactly this host (`host`), or to the domain and its subdomains.
+    exact: bool,
+    id: IndId,
+}
+
+/// A compiled, immutable signature set; share it by reference across threads.
+pub struct SignatureSet {
+    services: Vec<Service>,
+    indicators: Vec<Indicator>,
+    exact: FxHashMap<Box<[u8]>, IndId>,
+    suffix: FxHashMap<Box<[u8]>, IndId>,
+    patterns: FxHashMap<Box<[u8]>, Vec<(HostPattern, IndId)>>,
+    bound_paths: FxHashMap<Box<[u8]>, Vec<BoundPath>>,
+    any_path_ids: Vec<IndId>,
+    any_path_ac: Option<AhoCorasick>,
+    ua_ids: Vec<IndId>,
+    ua_ac: Option<AhoCorasick>,
+    version: String,
+    sha256: String,
+}
+
+/// One indicator that fired, with the value it fired on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hit {
+    pub indicator: usize,
+    pub service: usize,
+    pub field: Field,
+}
+
+/// Per-thread scratch space so matching allocates nothing.
+#[derive(Default)]
+pub struct MatchScratch {
+    /// The normalised host of the last observation matched.
+    pub host: Vec<u8>,
+}
+
+impl SignatureSet {
+    pub fn services(&self) -> &[Service] {
+        &self.services
+    }
+    pub fn indicators(&self) -> &[Indicator] {
+        &self.indicators
+    }
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// Every indicator `o` fires, at most one per service, into `hits` (cleared first).
+    ///
+    /// The host decides first: an exact host or host pattern beats any domain, a longer
+    /// domain beats a shorter one. When the host belongs to a service, path and
+    /// user-agent hits of other vendors are dropped (an OpenAI SDK talking to another
+    /// provider's API is that provider's use).
+    pub fn match_into(&self, o: &Observation<'_>, scratch: &mut MatchScratch, hits: &mut Vec<Hit>) {
+        hits.clear();
+        let host_ok = o.host.is_some_and(|h| normalize_host(h, &mut scratch.host));
+        if !host_ok {
+            scratch.host.clear();
+        }
+        let host = &scratch.host[..];
+        let mut host_hit = None;
+        if host_ok {
+            host_hit = self.host_indicator(host);
+            if let Some(id) = host_hit {
+                self.push(hits, id);
+            }
+        }
+        if let Some(path) = o.path {
+            if host_ok {
+                for start in suffix_starts(host) {
+                    if let Some(list) = self.bound_paths.get(&host[start..]) {
+                        for bp in list {
+                            if (!bp.exact || start == 0) && path.starts_with(bp.prefix.as_bytes()) {
+                                self.push(hits, bp.id);
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(ac) = &self.any_path_ac
+                && let Ok(Some(m)) = ac.try_find(Input::new(path).anchored(Anchored::Yes))
+            {
+                self.push(hits, self.any_path_ids[m.pattern().as_usize()]);
+            }
+        }
+        if let (Some(ua), Some(ac)) = (o.user_agent, &self.ua_ac) {
+            for m in ac.find_overlapping_iter(ua) {
+                self.push(hits, self.ua_ids[m.pattern().as_usize()]);
+            }
+        }
+        if let Some(id) = host_hit {
+            let vendor = &self.services[self.indicators[id].service].vendor_id;
+            hits.retain(|h| self.services[h.service].vendor_id == *vendor);
+        }
+    }
+
+    fn push(&self, hits: &mut Vec<Hit>, id: IndId) {
+        let ind = &self.indicators[id];
+        match hits.iter_mut().find(|h| h.service == ind.service) {
+            // Keep the strongest indicator per service.
+            Some(h) => {
+                let cur = &self.indicators[h.indicator];
+                if (cur.supporting, std::cmp::Reverse(cur.confidence))
+                    > (ind.supporting, std::cmp::Reverse(ind.confidence))
+                {
+                    *h = Hit {
+                        indicator: id,
+                        service: ind.service,
+                        field: ind.field,
+                    };
+                }
+            }
+            None => hits.push(Hit {
+                indicator: id,
+                service: ind.service,
+                field: ind.field,
+            }),
+        }
+    }
+
+    fn host_indicator(&self, host: &[u8]) -> Option<IndId> {
+        if let Some(&id) = self.exact.get(host) {
+            return Some(id);
+        }
+        let mut domain_hit = None;
+        for start in suffix_starts(host) {
+            let sfx = &host[start..];
+            if !self.patterns.is_empty()
+                && let Some(list) = self.patterns.get(sfx)
+                && let Some((_, id)) = list.iter().find(|(p, _)| p.matches(host))
+            {
+                return Some(*id);
+            }
+            if domain_hit.is_none() {
+                domain_hit = self.suffix.get(sfx).copied();
+                if domain_hit.is_some() && self.patterns.is_empty() {
+                    break;
+                }
+            }
+        }
+        domain_hit
+    }
+
+    /// The services `example` resolves to with a primary (non-supporting) indicator.
+    pub fn resolve_example(&self, example: &Example) -> Vec<&Service> {
+        let mut o = Observation::default();
+        match example {
+            Example::Host(h) => o.host = Some(h.as_bytes()),
+            Example::Url(u) => {
+                let parts = split_url(u.as_bytes());
+                o.host = parts.host;
+                o.path = parts.path;
+            }
+            Example::UserAgent(ua) => o.user_agent = Some(ua.as_bytes()),
+        }
+        let mut hits = Vec::new();
+        self.match_into(&o, &mut MatchScratch::default(), &mut hits);
+        hits.iter()
+            .filter(|h| !self.indicators[h.indicator].supporting)
+            .map(|h| &self.services[h.service])
+            .collect()
+    }
+
+    /// Runs every service's `match` / `no_match` examples; returns one message per failure.
+    pub fn check_examples(&self) -> Vec<String> {
+        let mut failures = Vec::new();
+        for s in &self.services {
+            for e in &s.examples_match {
+                let got = self.resolve_example(e);
+                if !got.iter().any(|g| g.id == s.id) {
+                    let got: Vec<_> = got.iter().map(|g| g.id.as_str()).collect();
+                    failures.push(format!(
+                        "{}: {}: match example {e} resolves to [{}], not to this service",
+                        s.file,
+                        s.id,
+                        got.join(", ")
+                    ));
+                }
+            }
+            for e in &s.examples_no_match {
+                if self.resolve_example(e).iter().any(|g| g.id == s.id) {
+                    failures.push(format!(
+                        "{}: {}: no_match example {e} matches this service",
+                        s.file, s.id
+                    ));
+                }
+            }
+        }
+        failures
+    }
+
+    /// Strongest confidence among `hits` for `service`, ignoring supporting indicators.
+    pub fn confidence_of(&self, hit: &Hit) -> Confidence {
+        self.indicators[hit.indicator].confidence
+    }
+}
+
+impl std::fmt::Debug for SignatureSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignatureSet")
+            .field("version", &self.version)
+            .field("services", &self.services.len())
+            .field("indicators", &self.indicators.len())
+            .finish()
+    }
+}
