@@ -1,1 +1,6 @@
+//! Integration tests: the library's scan engine and the `shadow-ai` binary end to end.
 
+mod cli;
+mod engine;
+mod schema;
+mod util;

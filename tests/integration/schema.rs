@@ -1,0 +1,64 @@
+//! Output validated against the JSON Schema shipped in packaging/schema.
+
+use crate::util::{data, repo, run, stdout_records};
+
+fn schema() -> serde_json::Value {
+    serde_json::from_slice(
+        &std::fs::read(repo("packaging/schema/findings-v1.schema.json")).unwrap(),
+    )
+    .unwrap()
+}
+
+fn check(validator: &jsonschema::Validator, v: &serde_json::Value) {
+    let errors: Vec<String> = validator
+        .iter_errors(v)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{v:#}");
+}
+
+#[test]
+fn jsonl_records_validate() {
+    let validator = jsonschema::validator_for(&schema()).unwrap();
+    let out = run(
+        &[
+            "scan",
+            &data("scan/access.log").display().to_string(),
+            "/nonexistent/x.log",
+            "-q",
+        ],
+        None,
+    );
+    let recs = stdout_records(&out);
+    assert_eq!(recs.len(), 4);
+    for r in &recs {
+        check(&validator, r);
+    }
+    // The schema is strict enough to reject a record that breaks the contract.
+    let mut bad = recs[0].clone();
+    bad["events"] = serde_json::json!(-1);
+    assert!(!validator.is_valid(&bad));
+    let mut bad = recs[0].clone();
+    bad["surprise"] = serde_json::json!(true);
+    assert!(!validator.is_valid(&bad));
+}
+
+#[test]
+fn json_document_validates() {
+    let mut s = schema();
+    s.as_object_mut().unwrap().remove("oneOf");
+    s["$ref"] = serde_json::json!("#/$defs/document");
+    let validator = jsonschema::validator_for(&s).unwrap();
+    let out = run(
+        &[
+            "scan",
+            &data("scan/access.log").display().to_string(),
+            "-q",
+            "--format-out",
+            "json",
+        ],
+        None,
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    check(&validator, &doc);
+}
