@@ -292,7 +292,7 @@ fn plan(inputs: &[Input], opts: &ScanOptions) -> Vec<Job> {
             None => jobs.push((input.size, Job::Whole { input: i })),
         }
     }
-    jobs.sort_by(|a, b| b.0.cmp(&a.0));
+    jobs.sort_by_key(|j| std::cmp::Reverse(j.0));
     jobs.into_iter().map(|(_, j)| j).collect()
 }
 
@@ -423,7 +423,7 @@ impl Worker<'_> {
         };
         let decoded = Capped::new(compression.decoder(shared)?, self.opts.max_decompressed);
         let mut lines = LineReader::new(decoded, self.opts.max_line);
-        let head = lines.peek(HEAD_BYTES)?;
+        let head = lines.peek(HEAD_BYTES);
         let format = match self.opts.format {
             Some(f) => f,
             None => match detect::detect(head) {
@@ -455,15 +455,16 @@ impl Worker<'_> {
             },
         };
         r.stats.format = Some(format.id);
-        let res = self.parse_lines(&mut lines, format, input, idx, 0, u64::MAX, r);
+        self.parse_lines(&mut lines, format, input, idx, 0, u64::MAX, r);
         r.stats.bytes_read = bytes_read.load(Ordering::Relaxed);
         r.stats.bytes_decoded = lines.offset();
-        res.map_err(|e| {
-            io::Error::new(
+        match lines.take_error() {
+            Some(e) => Err(io::Error::new(
                 e.kind(),
                 format!("after {} bytes of decoded input: {e}", lines.offset()),
-            )
-        })
+            )),
+            None => Ok(()),
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -492,14 +493,20 @@ impl Worker<'_> {
         };
         let mut lines = LineReader::new(raw, self.opts.max_line);
         if start > 0 {
-            lines.next_line()?;
+            lines.next_line();
         }
         r.stats.format = Some(format.id);
-        let res = self.parse_lines(&mut lines, format, input, idx, part, end - from, r);
+        self.parse_lines(&mut lines, format, input, idx, part, end - from, r);
         // Parts cover the file exactly once.
         r.stats.bytes_read = end - start;
         r.stats.bytes_decoded = end - start;
-        res
+        match lines.take_error() {
+            Some(e) => Err(io::Error::new(
+                e.kind(),
+                format!("at byte {} or later: {e}", start),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Feeds lines to a fresh parser until the input ends or a line starts at or past
@@ -514,7 +521,7 @@ impl Worker<'_> {
         part: u32,
         stop: u64,
         r: &mut JobResult,
-    ) -> io::Result<()> {
+    ) {
         let mut parser = (format.new_parser)(&self.ctx(input));
         let sigs = self.sigs;
         let st = &mut r.stats;
@@ -523,7 +530,7 @@ impl Worker<'_> {
             if lines.offset() >= stop {
                 break;
             }
-            let Some(line) = lines.next_line()? else {
+            let Some(line) = lines.next_line() else {
                 break;
             };
             line_no += 1;
@@ -576,7 +583,6 @@ impl Worker<'_> {
                 Err(e) => skip(st, &mut r.skips, line_no, e),
             }
         }
-        Ok(())
     }
 }
 

@@ -5,6 +5,7 @@
 //! [`Observation`]s it emits. Parsers never panic on input: a line they can't read is a
 //! [`ParseError`] with a short static reason, counted and reported by the engine.
 
+pub mod proxy;
 pub mod url;
 
 use crate::observation::{Observation, OwnedObservation};
@@ -76,7 +77,7 @@ impl fmt::Debug for Format {
 }
 
 /// Every format, in tie-break order (earlier wins an equal probe score).
-pub static FORMATS: &[&Format] = &[];
+pub static FORMATS: &[&Format] = &[&proxy::squid::FORMAT, &proxy::squid::FORMAT_CLF];
 
 pub fn format_by_id(id: &str) -> Option<&'static Format> {
     FORMATS.iter().copied().find(|f| f.id == id)
@@ -98,11 +99,7 @@ pub fn line_vote(head: &[u8], skip: fn(&[u8]) -> bool, pred: fn(&[u8]) -> bool) 
         total += 1;
         yes += u32::from(pred(line));
     }
-    if total == 0 {
-        0
-    } else {
-        (yes * 100 / total) as u8
-    }
+    (yes * 100).checked_div(total).map_or(0, |v| v as u8)
 }
 
 /// Fields separated by runs of ASCII spaces (and tabs), as many access logs pad them.

@@ -528,9 +528,11 @@ examples = { match = [{ url = "http://llm.internal.example/v1/chat/completions" 
             ["aws-generic-path"]
         );
         // An SDK user agent talking to another vendor's host is that vendor's use.
-        let mut o = crate::observation::Observation::default();
-        o.host = Some(b"bedrock-runtime.us-east-1.amazonaws.com");
-        o.user_agent = Some(b"OpenAI/Python 1.2");
+        let o = crate::observation::Observation {
+            host: Some(b"bedrock-runtime.us-east-1.amazonaws.com"),
+            user_agent: Some(b"OpenAI/Python 1.2"),
+            ..Default::default()
+        };
         let mut hits = Vec::new();
         set.match_into(
             &o,

@@ -30,7 +30,7 @@ pub fn detect(head: &[u8]) -> Detected {
     let mut scores: Vec<(&'static Format, u8)> =
         FORMATS.iter().map(|f| (*f, (f.probe)(head))).collect();
     // Stable sort keeps registry order among equal scores.
-    scores.sort_by(|a, b| b.1.cmp(&a.1));
+    scores.sort_by_key(|s| std::cmp::Reverse(s.1));
     match scores.first() {
         Some(&(f, s)) if s >= 50 => Detected::Format(f),
         _ => Detected::Unknown {

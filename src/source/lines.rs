@@ -21,6 +21,9 @@ pub struct LineReader<R> {
     max_line: usize,
     /// Offset (from the reader's start) of the next unread line.
     offset: u64,
+    /// A read error ends the input; it is kept for [`LineReader::take_error`] so the
+    /// lines before it are still read.
+    error: Option<io::Error>,
 }
 
 impl<R: Read> LineReader<R> {
@@ -35,7 +38,13 @@ impl<R: Read> LineReader<R> {
             eof: false,
             max_line,
             offset: 0,
+            error: None,
         }
+    }
+
+    /// The read error that ended the input early, if any.
+    pub fn take_error(&mut self) -> Option<io::Error> {
+        self.error.take()
     }
 
     /// Offset of the next line's first byte from where this reader started.
@@ -45,13 +54,13 @@ impl<R: Read> LineReader<R> {
 
     /// Reads ahead until at least `n` bytes (or the whole input) are buffered and returns
     /// them, without consuming anything: used to sniff the format.
-    pub fn peek(&mut self, n: usize) -> io::Result<&[u8]> {
+    pub fn peek(&mut self, n: usize) -> &[u8] {
         let n = n.min(self.buf.len());
         self.compact();
         while self.end - self.start < n && !self.eof {
-            self.fill()?;
+            self.fill();
         }
-        Ok(&self.buf[self.start..self.end])
+        &self.buf[self.start..self.end]
     }
 
     fn compact(&mut self) {
@@ -62,26 +71,24 @@ impl<R: Read> LineReader<R> {
         }
     }
 
-    fn fill(&mut self) -> io::Result<()> {
+    fn fill(&mut self) {
         loop {
             match self.inner.read(&mut self.buf[self.end..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(());
-                }
-                Ok(n) => {
-                    self.end += n;
-                    return Ok(());
-                }
+                Ok(0) => self.eof = true,
+                Ok(n) => self.end += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
+                Err(e) => {
+                    self.eof = true;
+                    self.error = Some(e);
+                }
             }
+            return;
         }
     }
 
-    /// The next line, or `None` at the end of input. An I/O error ends the input; lines
-    /// already returned stay valid results.
-    pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
+    /// The next line, or `None` at the end of input. A read error also ends the input
+    /// (see [`LineReader::take_error`]); a partial last line before it is dropped.
+    pub fn next_line(&mut self) -> Option<Line<'_>> {
         let mut searched = self.start;
         loop {
             if let Some(i) = memchr::memchr(b'\n', &self.buf[searched..self.end]) {
@@ -91,55 +98,55 @@ impl<R: Read> LineReader<R> {
                 let len = nl - line_start;
                 self.offset += len as u64 + 1;
                 if len > self.max_line {
-                    return Ok(Some(Line::TooLong));
+                    return Some(Line::TooLong);
                 }
                 let mut line = &self.buf[line_start..nl];
                 if let Some(l) = line.strip_suffix(b"\r") {
                     line = l;
                 }
-                return Ok(Some(Line::Text(line)));
+                return Some(Line::Text(line));
             }
             if self.eof {
-                if self.start == self.end {
-                    return Ok(None);
+                if self.start == self.end || self.error.is_some() {
+                    return None;
                 }
                 let (s, e) = (self.start, self.end);
                 self.start = self.end;
                 self.offset += (e - s) as u64;
                 if e - s > self.max_line {
-                    return Ok(Some(Line::TooLong));
+                    return Some(Line::TooLong);
                 }
                 let line = &self.buf[s..e];
-                return Ok(Some(Line::Text(line.strip_suffix(b"\r").unwrap_or(line))));
+                return Some(Line::Text(line.strip_suffix(b"\r").unwrap_or(line)));
             }
             let scanned = self.end - self.start;
             if scanned > self.max_line {
-                return self.skip_long_line().map(Some);
+                return Some(self.skip_long_line());
             }
             self.compact();
             searched = scanned;
             if self.end == self.buf.len() {
-                return self.skip_long_line().map(Some);
+                return Some(self.skip_long_line());
             }
-            self.fill()?;
+            self.fill();
         }
     }
 
     /// Drops bytes up to and including the next `\n`.
-    fn skip_long_line(&mut self) -> io::Result<Line<'static>> {
+    fn skip_long_line(&mut self) -> Line<'static> {
         loop {
             if let Some(i) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
                 self.offset += i as u64 + 1;
                 self.start += i + 1;
-                return Ok(Line::TooLong);
+                return Line::TooLong;
             }
             self.offset += (self.end - self.start) as u64;
             self.start = 0;
             self.end = 0;
             if self.eof {
-                return Ok(Line::TooLong);
+                return Line::TooLong;
             }
-            self.fill()?;
+            self.fill();
         }
     }
 }
@@ -177,7 +184,7 @@ mod tests {
     fn collect(data: &[u8], step: usize, max: usize) -> Vec<Option<Vec<u8>>> {
         let mut r = LineReader::new(Trickle(data, step), max);
         let mut out = Vec::new();
-        while let Some(l) = r.next_line().unwrap() {
+        while let Some(l) = r.next_line() {
             out.push(match l {
                 Line::Text(t) => Some(t.to_vec()),
                 Line::TooLong => None,
@@ -220,7 +227,7 @@ mod tests {
     #[test]
     fn peek_does_not_consume() {
         let mut r = LineReader::new(Trickle(b"one\ntwo\n", 1), 100);
-        assert_eq!(r.peek(6).unwrap(), b"one\ntw");
-        assert!(matches!(r.next_line().unwrap(), Some(Line::Text(b"one"))));
+        assert_eq!(r.peek(6), b"one\ntw");
+        assert!(matches!(r.next_line(), Some(Line::Text(b"one"))));
     }
 }

@@ -134,7 +134,7 @@ fn split_ranges_match_a_sequential_scan() {
     }
     drop(f);
     let seq = scan_paths(
-        &[path.clone()],
+        std::slice::from_ref(&path),
         &ScanOptions {
             threads: 1,
             split_bytes: 0,
@@ -142,7 +142,7 @@ fn split_ranges_match_a_sequential_scan() {
         },
     );
     let par = scan_paths(
-        &[path.clone()],
+        std::slice::from_ref(&path),
         &ScanOptions {
             threads: 2,
             split_bytes: 4099,
