@@ -7,6 +7,7 @@
 
 pub mod proxy;
 pub mod url;
+pub mod zeek;
 
 use crate::observation::{Observation, OwnedObservation};
 use std::fmt;
@@ -77,7 +78,12 @@ impl fmt::Debug for Format {
 }
 
 /// Every format, in tie-break order (earlier wins an equal probe score).
-pub static FORMATS: &[&Format] = &[&proxy::squid::FORMAT, &proxy::squid::FORMAT_CLF];
+pub static FORMATS: &[&Format] = &[
+    &proxy::squid::FORMAT,
+    &proxy::squid::FORMAT_CLF,
+    &zeek::FORMAT_TSV,
+    &zeek::FORMAT_JSON,
+];
 
 pub fn format_by_id(id: &str) -> Option<&'static Format> {
     FORMATS.iter().copied().find(|f| f.id == id)
