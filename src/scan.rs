@@ -434,16 +434,14 @@ impl Worker<'_> {
                     } else {
                         "no known format"
                     };
-                    let guesses: Vec<String> =
+                    let closest: Vec<String> =
                         guesses.iter().map(|(id, s)| format!("{id} {s}%")).collect();
-                    let msg = if guesses.is_empty() {
-                        format!("{what}; not scanned (use --format to name one)")
+                    let closest = if closest.is_empty() {
+                        String::new()
                     } else {
-                        format!(
-                            "{what} (closest: {}); not scanned (use --format to name one)",
-                            guesses.join(", ")
-                        )
+                        format!(" (closest: {})", closest.join(", "))
                     };
+                    let msg = format!("{what}{closest}; use --format to name one");
                     r.stats.bytes_read = bytes_read.load(Ordering::Relaxed);
                     if input.explicit {
                         return Err(io::Error::other(msg));

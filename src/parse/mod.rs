@@ -5,7 +5,9 @@
 //! [`Observation`]s it emits. Parsers never panic on input: a line they can't read is a
 //! [`ParseError`] with a short static reason, counted and reported by the engine.
 
+pub mod dns;
 pub mod proxy;
+pub mod syslog;
 pub mod url;
 pub mod zeek;
 

@@ -1,0 +1,3 @@
+pub mod bind;
+pub mod dnsmasq;
+pub mod unbound;
