@@ -85,6 +85,9 @@ pub static FORMATS: &[&Format] = &[
     &proxy::squid::FORMAT_CLF,
     &zeek::FORMAT_TSV,
     &zeek::FORMAT_JSON,
+    &dns::dnsmasq::FORMAT,
+    &dns::unbound::FORMAT,
+    &dns::bind::FORMAT,
 ];
 
 pub fn format_by_id(id: &str) -> Option<&'static Format> {
