@@ -50,6 +50,18 @@ pub fn render(s: &Summary) -> String {
         let _ = writeln!(out, "\nNo external AI service use found.");
     } else {
         let _ = writeln!(out, "\nAI services seen ({}):", s.services.len());
+        let name_w = s
+            .services
+            .iter()
+            .map(|v| clean(&v.name).chars().count())
+            .max()
+            .unwrap_or(0);
+        let cat_w = s
+            .services
+            .iter()
+            .map(|v| v.category.len())
+            .max()
+            .unwrap_or(0);
         for svc in &s.services {
             let mut who = Vec::new();
             if svc.users > 0 {
@@ -73,7 +85,7 @@ pub fn render(s: &Summary) -> String {
             }
             let _ = writeln!(
                 out,
-                "  {:<32} {:<20} {:>6} events  {}{}",
+                "  {:<name_w$}  {:<cat_w$}  {:>7} events  {}{}",
                 clean(&svc.name),
                 clean(&svc.category),
                 svc.events,

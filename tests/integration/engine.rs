@@ -273,3 +273,58 @@ fn unknown_files_in_folders_are_passed_over_but_named_ones_are_errors() {
             .starts_with("no known format")
     );
 }
+
+/// Every fixture is detected as its own format from content alone, and the sidecar
+/// provenance files are passed over as unknown.
+#[test]
+fn every_fixture_is_detected_as_its_format() {
+    let out = scan_paths(
+        &[data("dns"), data("proxy"), data("zeek")],
+        &ScanOptions::default(),
+    );
+    assert!(!out.had_errors);
+    let mut got: Vec<(String, &str)> = Vec::new();
+    for i in &out.summary.inputs {
+        let name = i.path.rsplit('/').next().unwrap().to_string();
+        if name.ends_with(".provenance") || name.ends_with(".expected") {
+            assert_eq!(
+                i.status,
+                shadow_ai::summary::InputStatus::UnknownFormat,
+                "{name}"
+            );
+            continue;
+        }
+        assert_eq!(i.skipped, 0, "{name}: {:?}", i.skip_examples);
+        assert_eq!(i.records, i.matched + i.unmatched + i.skipped);
+        got.push((name, i.format.unwrap_or("-")));
+    }
+    let want = [
+        ("bind-variants.log", "dns.bind"),
+        ("dnsmasq.log", "dns.dnsmasq"),
+        ("logstash-patterns-bind9-spec.log", "dns.bind"),
+        ("pihole.log", "dns.dnsmasq"),
+        ("unbound.log", "dns.unbound"),
+        ("logstash-patterns-squid3-spec.log", "proxy.squid"),
+        ("squid-combined.log", "proxy.squid-clf"),
+        ("squid-variants.log", "proxy.squid"),
+    ];
+    for (name, format) in want {
+        assert!(
+            got.contains(&(name.to_string(), format)),
+            "{name} not detected as {format}: {got:?}"
+        );
+    }
+    let zeek: Vec<&str> = got
+        .iter()
+        .filter(|(n, _)| n.contains("__") || n.starts_with("own-"))
+        .map(|(_, f)| *f)
+        .collect();
+    assert_eq!(zeek.len(), 14);
+    assert!(zeek.iter().all(|f| *f == "zeek.tsv"), "{got:?}");
+    let json: Vec<&str> = got
+        .iter()
+        .filter(|(n, _)| n.ends_with(".json.log"))
+        .map(|(_, f)| *f)
+        .collect();
+    assert_eq!(json, ["zeek.json"; 4]);
+}
