@@ -151,7 +151,7 @@ pub fn run(
     let mut running = vec![0u64; inputs.len()];
     for r in &results {
         line_base[r.input].push(running[r.input]);
-        running[r.input] += r.stats.lines;
+        running[r.input] += r.stats.counts.lines;
     }
     let locate = |e: EvidenceRef| {
         let base = line_base[e.input as usize]
@@ -222,15 +222,7 @@ pub fn run(
             InputStatus::UnknownFormat => totals.inputs_unknown_format += 1,
             InputStatus::Scanned => {}
         }
-        totals.bytes_read += s.bytes_read;
-        totals.bytes_decoded += s.bytes_decoded;
-        totals.lines += s.lines;
-        totals.meta_lines += s.meta_lines;
-        totals.records += s.records;
-        totals.matched += s.matched;
-        totals.unmatched += s.unmatched;
-        totals.skipped += s.skipped;
-        totals.observations += s.observations;
+        totals.counts.add(&s.counts);
     }
     let summary = Summary {
         tool: "shadow-ai",
@@ -369,7 +361,7 @@ impl Worker<'_> {
         match outcome {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
-                r.status = if r.stats.lines > 0 {
+                r.status = if r.stats.counts.lines > 0 {
                     InputStatus::Incomplete
                 } else {
                     InputStatus::Error
@@ -380,7 +372,7 @@ impl Worker<'_> {
                 r.status = InputStatus::Incomplete;
                 r.stats.error = Some(format!(
                     "internal error (a parser bug) after line {} of this part; the rest was not read",
-                    r.stats.lines
+                    r.stats.counts.lines
                 ));
             }
         }
@@ -442,7 +434,7 @@ impl Worker<'_> {
                         format!(" (closest: {})", closest.join(", "))
                     };
                     let msg = format!("{what}{closest}; use --format to name one");
-                    r.stats.bytes_read = bytes_read.load(Ordering::Relaxed);
+                    r.stats.counts.bytes_read = bytes_read.load(Ordering::Relaxed);
                     if input.explicit {
                         return Err(io::Error::other(msg));
                     }
@@ -454,8 +446,8 @@ impl Worker<'_> {
         };
         r.stats.format = Some(format.id);
         self.parse_lines(&mut lines, format, input, idx, 0, u64::MAX, r);
-        r.stats.bytes_read = bytes_read.load(Ordering::Relaxed);
-        r.stats.bytes_decoded = lines.offset();
+        r.stats.counts.bytes_read = bytes_read.load(Ordering::Relaxed);
+        r.stats.counts.bytes_decoded = lines.offset();
         match lines.take_error() {
             Some(e) => Err(io::Error::new(
                 e.kind(),
@@ -496,8 +488,8 @@ impl Worker<'_> {
         r.stats.format = Some(format.id);
         self.parse_lines(&mut lines, format, input, idx, part, end - from, r);
         // Parts cover the file exactly once.
-        r.stats.bytes_read = end - start;
-        r.stats.bytes_decoded = end - start;
+        r.stats.counts.bytes_read = end - start;
+        r.stats.counts.bytes_decoded = end - start;
         match lines.take_error() {
             Some(e) => Err(io::Error::new(
                 e.kind(),
@@ -532,7 +524,7 @@ impl Worker<'_> {
                 break;
             };
             line_no += 1;
-            st.lines += 1;
+            st.counts.lines += 1;
             let text = match line {
                 Line::Text(t) => t,
                 Line::TooLong => {
@@ -546,7 +538,7 @@ impl Worker<'_> {
                 }
             };
             if text.iter().all(u8::is_ascii_whitespace) {
-                st.meta_lines += 1;
+                st.counts.meta_lines += 1;
                 continue;
             }
             let mut matched = false;
@@ -567,15 +559,15 @@ impl Worker<'_> {
                     }
                 }
             });
-            st.observations += observations;
+            st.counts.observations += observations;
             match res {
-                Ok(LineKind::Meta) => st.meta_lines += 1,
+                Ok(LineKind::Meta) => st.counts.meta_lines += 1,
                 Ok(LineKind::Record) => {
-                    st.records += 1;
+                    st.counts.records += 1;
                     if matched {
-                        st.matched += 1;
+                        st.counts.matched += 1;
                     } else {
-                        st.unmatched += 1;
+                        st.counts.unmatched += 1;
                     }
                 }
                 Err(e) => skip(st, &mut r.skips, line_no, e),
@@ -585,8 +577,8 @@ impl Worker<'_> {
 }
 
 fn skip(st: &mut InputSummary, skips: &mut Vec<(u64, &'static str)>, line: u64, e: ParseError) {
-    st.records += 1;
-    st.skipped += 1;
+    st.counts.records += 1;
+    st.counts.skipped += 1;
     *st.skip_reasons.entry(e.0).or_default() += 1;
     if skips.len() < MAX_SKIP_EXAMPLES {
         skips.push((line, e.0));

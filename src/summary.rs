@@ -28,14 +28,9 @@ pub struct SkipExample {
     pub reason: &'static str,
 }
 
-/// Counters for one input. `records = matched + unmatched + skipped` always holds.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct InputSummary {
-    pub path: String,
-    pub status: InputStatus,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub format: Option<&'static str>,
-    pub compression: &'static str,
+/// What was read. `records = matched + unmatched + skipped` always holds.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
     /// Bytes read from the file (compressed size for compressed inputs).
     pub bytes_read: u64,
     /// Bytes after decompression.
@@ -48,6 +43,32 @@ pub struct InputSummary {
     pub unmatched: u64,
     pub skipped: u64,
     pub observations: u64,
+}
+
+impl Counts {
+    pub fn add(&mut self, o: &Counts) {
+        self.bytes_read += o.bytes_read;
+        self.bytes_decoded += o.bytes_decoded;
+        self.lines += o.lines;
+        self.meta_lines += o.meta_lines;
+        self.records += o.records;
+        self.matched += o.matched;
+        self.unmatched += o.unmatched;
+        self.skipped += o.skipped;
+        self.observations += o.observations;
+    }
+}
+
+/// One input: its format and counts, why lines were skipped, and any error.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct InputSummary {
+    pub path: String,
+    pub status: InputStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<&'static str>,
+    pub compression: &'static str,
+    #[serde(flatten)]
+    pub counts: Counts,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub skip_reasons: BTreeMap<&'static str, u64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -58,15 +79,7 @@ pub struct InputSummary {
 
 impl InputSummary {
     pub fn add_counts(&mut self, o: &InputSummary) {
-        self.bytes_read += o.bytes_read;
-        self.bytes_decoded += o.bytes_decoded;
-        self.lines += o.lines;
-        self.meta_lines += o.meta_lines;
-        self.records += o.records;
-        self.matched += o.matched;
-        self.unmatched += o.unmatched;
-        self.skipped += o.skipped;
-        self.observations += o.observations;
+        self.counts.add(&o.counts);
         for (k, v) in &o.skip_reasons {
             *self.skip_reasons.entry(k).or_default() += v;
         }
@@ -78,15 +91,8 @@ pub struct Totals {
     pub inputs: u64,
     pub inputs_with_errors: u64,
     pub inputs_unknown_format: u64,
-    pub bytes_read: u64,
-    pub bytes_decoded: u64,
-    pub lines: u64,
-    pub meta_lines: u64,
-    pub records: u64,
-    pub matched: u64,
-    pub unmatched: u64,
-    pub skipped: u64,
-    pub observations: u64,
+    #[serde(flatten)]
+    pub counts: Counts,
     pub findings: u64,
     /// (service, subject) pairs seen only through supporting indicators: not findings.
     pub supporting_only: u64,

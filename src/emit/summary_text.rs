@@ -39,7 +39,7 @@ pub fn render(s: &Summary) -> String {
         "shadow-ai {}: {} inputs, {} read, {} ms, {} threads; signatures {} ({} services, sha256 {})",
         s.tool_version,
         t.inputs,
-        bytes(t.bytes_read),
+        bytes(t.counts.bytes_read),
         s.duration_ms,
         s.threads,
         s.signature_set.version,
@@ -125,19 +125,19 @@ pub fn render(s: &Summary) -> String {
             out,
             "  {path}: {}{comp}: {} records: {} matched, {} unmatched, {} skipped",
             i.format.unwrap_or("?"),
-            i.records,
-            i.matched,
-            i.unmatched,
-            i.skipped
+            i.counts.records,
+            i.counts.matched,
+            i.counts.unmatched,
+            i.counts.skipped
         );
         for ex in &i.skip_examples {
             let _ = writeln!(out, "    skipped {path}:{}: {}", ex.line, ex.reason);
         }
-        if i.skipped > i.skip_examples.len() as u64 {
+        if i.counts.skipped > i.skip_examples.len() as u64 {
             let _ = writeln!(
                 out,
                 "    … {} more skipped lines",
-                i.skipped - i.skip_examples.len() as u64
+                i.counts.skipped - i.skip_examples.len() as u64
             );
         }
         if let Some(e) = &i.error {
@@ -147,11 +147,11 @@ pub fn render(s: &Summary) -> String {
     let _ = writeln!(
         out,
         "\nTotal: {} records = {} matched + {} unmatched + {} skipped ({} header/blank lines); {} findings{}",
-        t.records,
-        t.matched,
-        t.unmatched,
-        t.skipped,
-        t.meta_lines,
+        t.counts.records,
+        t.counts.matched,
+        t.counts.unmatched,
+        t.counts.skipped,
+        t.counts.meta_lines,
         t.findings,
         if t.inputs_with_errors > 0 {
             format!("; {} inputs with errors", t.inputs_with_errors)

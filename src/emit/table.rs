@@ -54,10 +54,10 @@ pub fn write(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> io::
         w,
         "\n{} findings; {} records read: {} matched, {} unmatched, {} skipped; signatures {} ({})",
         findings.len(),
-        summary.totals.records,
-        summary.totals.matched,
-        summary.totals.unmatched,
-        summary.totals.skipped,
+        summary.totals.counts.records,
+        summary.totals.counts.matched,
+        summary.totals.counts.unmatched,
+        summary.totals.counts.skipped,
         summary.signature_set.version,
         &summary.signature_set.sha256[..12.min(summary.signature_set.sha256.len())]
     )?;

@@ -87,8 +87,19 @@ fn squid_fixture_gives_exact_findings_and_counts() {
 
     let s = &out.summary.inputs[0];
     assert_eq!(s.format, Some("proxy.squid"));
-    assert_eq!((s.records, s.matched, s.unmatched, s.skipped), (8, 4, 3, 1));
-    assert_eq!(s.records, s.matched + s.unmatched + s.skipped);
+    assert_eq!(
+        (
+            s.counts.records,
+            s.counts.matched,
+            s.counts.unmatched,
+            s.counts.skipped
+        ),
+        (8, 4, 3, 1)
+    );
+    assert_eq!(
+        s.counts.records,
+        s.counts.matched + s.counts.unmatched + s.counts.skipped
+    );
     assert_eq!(s.skip_examples.len(), 1);
     assert_eq!(s.skip_examples[0].line, 5);
     assert!(!out.had_errors);
@@ -155,14 +166,32 @@ fn split_ranges_match_a_sequential_scan() {
     );
     let (s, p) = (&seq.summary.inputs[0], &par.summary.inputs[0]);
     assert_eq!(
-        (s.lines, s.records, s.matched, s.unmatched, s.skipped),
+        (
+            s.counts.lines,
+            s.counts.records,
+            s.counts.matched,
+            s.counts.unmatched,
+            s.counts.skipped
+        ),
         (24000, 24000, 12000, 9000, 3000)
     );
     assert_eq!(
-        (p.lines, p.records, p.matched, p.unmatched, p.skipped),
-        (s.lines, s.records, s.matched, s.unmatched, s.skipped)
+        (
+            p.counts.lines,
+            p.counts.records,
+            p.counts.matched,
+            p.counts.unmatched,
+            p.counts.skipped
+        ),
+        (
+            s.counts.lines,
+            s.counts.records,
+            s.counts.matched,
+            s.counts.unmatched,
+            s.counts.skipped
+        )
     );
-    assert_eq!(p.bytes_read, std::fs::metadata(&path).unwrap().len());
+    assert_eq!(p.counts.bytes_read, std::fs::metadata(&path).unwrap().len());
     assert_eq!(
         s.skip_examples.iter().map(|e| e.line).collect::<Vec<_>>(),
         [5, 13, 21, 29, 37]
@@ -207,7 +236,7 @@ fn compressed_inputs_are_detected_by_content() {
         .summary
         .inputs
         .iter()
-        .map(|i| (i.compression, i.format, i.records, i.matched))
+        .map(|i| (i.compression, i.format, i.counts.records, i.counts.matched))
         .collect();
     comp.sort();
     assert_eq!(
@@ -245,7 +274,7 @@ fn decompression_cap_is_an_error_that_keeps_what_was_read() {
         "{:?}",
         i.error
     );
-    assert_eq!(i.records, 2);
+    assert_eq!(i.counts.records, 2);
 }
 
 #[test]
@@ -294,8 +323,11 @@ fn every_fixture_is_detected_as_its_format() {
             );
             continue;
         }
-        assert_eq!(i.skipped, 0, "{name}: {:?}", i.skip_examples);
-        assert_eq!(i.records, i.matched + i.unmatched + i.skipped);
+        assert_eq!(i.counts.skipped, 0, "{name}: {:?}", i.skip_examples);
+        assert_eq!(
+            i.counts.records,
+            i.counts.matched + i.counts.unmatched + i.counts.skipped
+        );
         got.push((name, i.format.unwrap_or("-")));
     }
     let want = [
