@@ -6,40 +6,65 @@
 pub fn normalize_host(raw: &[u8], out: &mut Vec<u8>) -> bool {
     out.clear();
     let mut h = trim_ascii(raw);
-    if let Some(rest) = h.strip_prefix(b"[") {
-        // `[v6]` or `[v6]:port`: an address, not a name.
-        let _ = rest;
-        return false;
+    if h.first() == Some(&b'[') {
+        return false; // `[v6]` or `[v6]:port`: an address, not a name.
     }
-    // `host:port`; more than one colon means a bare IPv6 address.
-    match memchr::memchr_iter(b':', h).count() {
-        0 => {}
-        1 => h = &h[..memchr::memchr(b':', h).unwrap_or(h.len())],
-        _ => return false,
+    // `host:port`; a second colon means a bare IPv6 address.
+    if let Some(i) = memchr::memchr(b':', h) {
+        if memchr::memchr(b':', &h[i + 1..]).is_some() {
+            return false;
+        }
+        h = &h[..i];
     }
     while let Some(s) = h.strip_suffix(b".") {
         h = s;
     }
-    if h.is_empty() || h.len() > 253 * 4 {
+    if h.is_empty() || h.len() > 1024 {
         return false;
     }
-    if h.is_ascii() {
-        out.extend(h.iter().map(u8::to_ascii_lowercase));
-    } else {
-        // Internationalised names compare in their punycode form, as DNS carries them.
-        let Ok(s) = std::str::from_utf8(h) else {
-            return false;
-        };
-        match idna::domain_to_ascii(s) {
-            Ok(a) => out.extend_from_slice(a.as_bytes()),
-            Err(_) => return false,
+    if !h.is_ascii() {
+        return normalize_idn(h, out);
+    }
+    out.extend_from_slice(h);
+    out.make_ascii_lowercase();
+    // AND of every byte's class: is each a host character, and is each a digit or dot (IPv4).
+    let class = out.iter().fold(HOST_CHAR | DIGIT_OR_DOT, |acc, &c| {
+        acc & CLASS[usize::from(c)]
+    });
+    class & HOST_CHAR != 0 && class & DIGIT_OR_DOT == 0
+}
+
+const HOST_CHAR: u8 = 1;
+const DIGIT_OR_DOT: u8 = 2;
+/// Byte classes for lower-cased ASCII host names.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_lowercase() || b == b'-' || b == b'_' || b == b'*' {
+            t[c] = HOST_CHAR;
+        } else if b.is_ascii_digit() || b == b'.' {
+            t[c] = HOST_CHAR | DIGIT_OR_DOT;
         }
+        c += 1;
     }
-    if out.iter().all(|c| c.is_ascii_digit() || *c == b'.') {
-        return false; // IPv4 literal
+    t
+};
+
+/// Internationalised names compare in their punycode form, as DNS carries them.
+fn normalize_idn(h: &[u8], out: &mut Vec<u8>) -> bool {
+    out.clear();
+    let Ok(s) = std::str::from_utf8(h) else {
+        return false;
+    };
+    match idna::domain_to_ascii(s) {
+        Ok(a) => {
+            out.extend_from_slice(a.as_bytes());
+            !a.is_empty()
+        }
+        Err(_) => false,
     }
-    out.iter()
-        .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'*'))
 }
 
 fn trim_ascii(b: &[u8]) -> &[u8] {

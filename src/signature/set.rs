@@ -65,38 +65,41 @@ impl IndexBuilder {
         };
         let exact = unique("host", &self.exact);
         let suffix = unique("domain", &self.suffix);
-        let mut patterns: FxHashMap<Box<[u8]>, Vec<(HostPattern, IndId)>> = FxHashMap::default();
+        // Everything keyed by a name goes in one map, so matching a host costs one lookup
+        // per label.
+        let mut names: FxHashMap<Box<[u8]>, NameEntry> = FxHashMap::default();
+        fn entry(names: &mut FxHashMap<Box<[u8]>, NameEntry>, k: Box<[u8]>) -> &mut NameEntry {
+            names.entry(k).or_default()
+        }
+        for (k, id) in exact {
+            entry(&mut names, k).exact = Some(id);
+        }
+        for (k, id) in suffix {
+            entry(&mut names, k).domain = Some(id);
+        }
         for (sfx, p, id) in self.patterns {
-            patterns
-                .entry(sfx.into_bytes().into())
-                .or_default()
+            entry(&mut names, sfx.into_bytes().into())
+                .patterns
                 .push((p, id));
         }
-        let mut bound_paths: FxHashMap<Box<[u8]>, Vec<BoundPath>> = FxHashMap::default();
         let mut any_paths = Vec::new();
-        for (host, domain, path, id) in self.paths {
+        for (host, domain, prefix, id) in self.paths {
             match (host, domain) {
-                (Some(h), _) => {
-                    bound_paths
-                        .entry(h.into_bytes().into())
-                        .or_default()
-                        .push(BoundPath {
-                            prefix: path,
-                            exact: true,
-                            id,
-                        })
-                }
-                (_, Some(d)) => {
-                    bound_paths
-                        .entry(d.into_bytes().into())
-                        .or_default()
-                        .push(BoundPath {
-                            prefix: path,
-                            exact: false,
-                            id,
-                        })
-                }
-                _ => any_paths.push((path, id)),
+                (Some(h), _) => entry(&mut names, h.into_bytes().into())
+                    .paths
+                    .push(BoundPath {
+                        prefix,
+                        exact: true,
+                        id,
+                    }),
+                (_, Some(d)) => entry(&mut names, d.into_bytes().into())
+                    .paths
+                    .push(BoundPath {
+                        prefix,
+                        exact: false,
+                        id,
+                    }),
+                _ => any_paths.push((prefix, id)),
             }
         }
         if !conflicts.is_empty() {
@@ -119,10 +122,7 @@ impl IndexBuilder {
         Ok(SignatureSet {
             services,
             indicators,
-            exact,
-            suffix,
-            patterns,
-            bound_paths,
+            names,
             any_path_ids: any_paths.into_iter().map(|(_, id)| id).collect(),
             any_path_ac,
             ua_ids: self.user_agents.into_iter().map(|(_, id)| id).collect(),
@@ -131,6 +131,19 @@ impl IndexBuilder {
             sha256,
         })
     }
+}
+
+/// What a name (a host, or a suffix of one) is an indicator for.
+#[derive(Default)]
+struct NameEntry {
+    /// `host`: exactly this name.
+    exact: Option<IndId>,
+    /// `domain`: this name and every name under it.
+    domain: Option<IndId>,
+    /// `host_pattern`s whose literal suffix is this name.
+    patterns: Vec<(HostPattern, IndId)>,
+    /// Paths bound to this host or domain.
+    paths: Vec<BoundPath>,
 }
 
 struct BoundPath {
@@ -144,10 +157,7 @@ struct BoundPath {
 pub struct SignatureSet {
     services: Vec<Service>,
     indicators: Vec<Indicator>,
-    exact: FxHashMap<Box<[u8]>, IndId>,
-    suffix: FxHashMap<Box<[u8]>, IndId>,
-    patterns: FxHashMap<Box<[u8]>, Vec<(HostPattern, IndId)>>,
-    bound_paths: FxHashMap<Box<[u8]>, Vec<BoundPath>>,
+    names: FxHashMap<Box<[u8]>, NameEntry>,
     any_path_ids: Vec<IndId>,
     any_path_ac: Option<AhoCorasick>,
     ua_ids: Vec<IndId>,
@@ -198,25 +208,40 @@ impl SignatureSet {
             scratch.host.clear();
         }
         let host = &scratch.host[..];
-        let mut host_hit = None;
+        // Walk the host's label-boundary suffixes, longest first: an exact host or a host
+        // pattern wins outright, else the longest domain; paths bound to any of these names
+        // are checked on the way.
+        let (mut exact_hit, mut domain_hit) = (None, None);
         if host_ok {
-            host_hit = self.host_indicator(host);
-            if let Some(id) = host_hit {
-                self.push(hits, id);
-            }
-        }
-        if let Some(path) = o.path {
-            if host_ok {
-                for start in suffix_starts(host) {
-                    if let Some(list) = self.bound_paths.get(&host[start..]) {
-                        for bp in list {
-                            if (!bp.exact || start == 0) && path.starts_with(bp.prefix.as_bytes()) {
-                                self.push(hits, bp.id);
-                            }
+            for start in suffix_starts(host) {
+                let Some(e) = self.names.get(&host[start..]) else {
+                    continue;
+                };
+                if start == 0 {
+                    exact_hit = exact_hit.or(e.exact);
+                }
+                if exact_hit.is_none()
+                    && let Some((_, id)) = e.patterns.iter().find(|(p, _)| p.matches(host))
+                {
+                    exact_hit = Some(*id);
+                }
+                if domain_hit.is_none() {
+                    domain_hit = e.domain;
+                }
+                if let Some(path) = o.path {
+                    for bp in &e.paths {
+                        if (!bp.exact || start == 0) && path.starts_with(bp.prefix.as_bytes()) {
+                            self.push(hits, bp.id);
                         }
                     }
                 }
             }
+        }
+        let host_hit = exact_hit.or(domain_hit);
+        if let Some(id) = host_hit {
+            self.push(hits, id);
+        }
+        if let Some(path) = o.path {
             if let Some(ac) = &self.any_path_ac
                 && let Ok(Some(m)) = ac.try_find(Input::new(path).anchored(Anchored::Yes))
             {
@@ -256,29 +281,6 @@ impl SignatureSet {
                 field: ind.field,
             }),
         }
-    }
-
-    fn host_indicator(&self, host: &[u8]) -> Option<IndId> {
-        if let Some(&id) = self.exact.get(host) {
-            return Some(id);
-        }
-        let mut domain_hit = None;
-        for start in suffix_starts(host) {
-            let sfx = &host[start..];
-            if !self.patterns.is_empty()
-                && let Some(list) = self.patterns.get(sfx)
-                && let Some((_, id)) = list.iter().find(|(p, _)| p.matches(host))
-            {
-                return Some(*id);
-            }
-            if domain_hit.is_none() {
-                domain_hit = self.suffix.get(sfx).copied();
-                if domain_hit.is_some() && self.patterns.is_empty() {
-                    break;
-                }
-            }
-        }
-        domain_hit
     }
 
     /// The services `example` resolves to with a primary (non-supporting) indicator.
