@@ -45,9 +45,20 @@ pub struct InputError {
 /// Expands `args` (files, folders walked recursively in name order, `-` for stdin) into
 /// inputs. Hidden files are included: log folders often hold rotated `.1` files and the
 /// like. Symbolic links to files are followed; links inside folders are not walked into.
+/// A file reached twice (named twice, or inside a folder also named) is read once.
 pub fn expand(args: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
+    expand_into(args, &mut inputs, &mut errors);
+    let mut seen = std::collections::HashSet::new();
+    inputs.retain(|i| match &i.path {
+        InputPath::File(p) => seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())),
+        InputPath::Stdin => seen.insert(PathBuf::from("-")),
+    });
+    (inputs, errors)
+}
+
+fn expand_into(args: &[PathBuf], inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
     for arg in args {
         if arg.as_os_str() == "-" {
             inputs.push(Input {
@@ -59,7 +70,7 @@ pub fn expand(args: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
             continue;
         }
         match std::fs::metadata(arg) {
-            Ok(m) if m.is_dir() => walk(arg, &mut inputs, &mut errors),
+            Ok(m) if m.is_dir() => walk(arg, inputs, errors),
             Ok(m) => inputs.push(file_input(arg.clone(), &m, true)),
             Err(e) => errors.push(InputError {
                 path: arg.display().to_string(),
@@ -67,7 +78,6 @@ pub fn expand(args: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
             }),
         }
     }
-    (inputs, errors)
 }
 
 fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {

@@ -360,3 +360,23 @@ fn every_fixture_is_detected_as_its_format() {
         .collect();
     assert_eq!(json, ["zeek.json"; 4]);
 }
+
+#[test]
+fn a_file_named_twice_is_read_once() {
+    let out = scan_paths(
+        &[
+            data("scan/access.log"),
+            data("scan"),
+            data("scan/../scan/access.log"),
+        ],
+        &ScanOptions::default(),
+    );
+    let logs: Vec<_> = out
+        .summary
+        .inputs
+        .iter()
+        .filter(|i| i.path.ends_with("access.log"))
+        .collect();
+    assert_eq!(logs.len(), 1);
+    assert_eq!(find(&out.findings, "openai-chatgpt", "alice").events, 2);
+}
