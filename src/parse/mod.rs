@@ -140,3 +140,24 @@ pub fn parse_text(
     }
     (out, errors)
 }
+
+/// Helpers for the parsers' unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::{Format, FormatCtx, ParseError, parse_text};
+    use crate::observation::OwnedObservation;
+
+    /// Observations of `text` (one or more lines), asserting that no line fails.
+    pub fn parse_ok(format: &Format, ctx: &FormatCtx, text: &str) -> Vec<OwnedObservation> {
+        let (obs, errors) = parse_text(format, ctx, text.as_bytes());
+        assert_eq!(errors, vec![], "{text}");
+        obs
+    }
+
+    /// The error one line gives, asserting that it yields no observation.
+    pub fn parse_err(format: &Format, ctx: &FormatCtx, line: &[u8]) -> ParseError {
+        let mut p = (format.new_parser)(ctx);
+        p.parse_line(line, &mut |_| panic!("no observation expected"))
+            .unwrap_err()
+    }
+}

@@ -355,6 +355,7 @@ mod tests {
     use super::*;
     use crate::observation::OwnedObservation;
     use crate::parse::parse_text;
+    use crate::parse::test_support::{parse_err, parse_ok};
     use crate::time::parse_iso8601;
 
     const CTX: FormatCtx = FormatCtx { default_year: 2024 };
@@ -373,15 +374,11 @@ mod tests {
     }
 
     fn run(text: &str) -> Vec<OwnedObservation> {
-        let (obs, errors) = parse_text(&FORMAT, &CTX, text.as_bytes());
-        assert_eq!(errors, vec![]);
-        obs
+        parse_ok(&FORMAT, &CTX, text)
     }
 
     fn err(line: &[u8]) -> ParseError {
-        let mut p = new_parser(&CTX);
-        p.parse_line(line, &mut |_| panic!("no observation expected"))
-            .unwrap_err()
+        parse_err(&FORMAT, &CTX, line)
     }
 
     const T: &str = "2024-01-20T00:00:00Z";

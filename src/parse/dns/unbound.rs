@@ -158,6 +158,7 @@ mod tests {
     use super::*;
     use crate::observation::{Action, OwnedObservation};
     use crate::parse::parse_text;
+    use crate::parse::test_support::{parse_err, parse_ok};
     use crate::time::parse_iso8601;
 
     const CTX: FormatCtx = FormatCtx { default_year: 2024 };
@@ -180,16 +181,12 @@ mod tests {
         }
     }
 
-    fn one(line: &str) -> Vec<OwnedObservation> {
-        let (obs, errors) = parse_text(&FORMAT, &CTX, line.as_bytes());
-        assert_eq!(errors, vec![], "{line}");
-        obs
+    fn one(text: &str) -> Vec<OwnedObservation> {
+        parse_ok(&FORMAT, &CTX, text)
     }
 
     fn err(line: &[u8]) -> ParseError {
-        let mut p = new_parser(&CTX);
-        p.parse_line(line, &mut |_| panic!("no observation expected"))
-            .unwrap_err()
+        parse_err(&FORMAT, &CTX, line)
     }
 
     use ObsKind::{DnsQuery as Q, DnsResponse as R};
