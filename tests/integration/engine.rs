@@ -339,6 +339,10 @@ fn every_fixture_is_detected_as_its_format() {
         ("logstash-patterns-squid3-spec.log", "proxy.squid"),
         ("squid-combined.log", "proxy.squid-clf"),
         ("squid-variants.log", "proxy.squid"),
+        ("squid-escapes.log", "proxy.squid"),
+        ("squid-syslog.log", "proxy.squid"),
+        ("squid-combined-escapes.log", "proxy.squid-clf"),
+        ("squid-combined-syslog.log", "proxy.squid-clf"),
     ];
     for (name, format) in want {
         assert!(
