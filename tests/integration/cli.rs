@@ -208,3 +208,74 @@ fn broken_signature_folder_is_reported_with_file_and_field() {
         "{err}"
     );
 }
+
+const ACME: &str = r#"schema = 1
+vendor = "Acme"
+vendor_id = "acme"
+
+[[service]]
+id = "acme-gateway"
+name = "Acme LLM gateway"
+category = "model-api"
+description = "An internal gateway the organisation tracks too."
+indicators = [{ host = "www.example.com", confidence = "high" }]
+examples = { match = ["www.example.com"], no_match = ["example.com"] }
+"#;
+
+#[test]
+fn signature_folders_add_to_or_replace_the_builtin_set() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("acme.toml"), ACME).unwrap();
+    let sigs = s(dir.path().to_path_buf());
+    let log = s(data("scan/access.log"));
+    let out = run(&["scan", &log, "-q", "--signatures", &sigs], None);
+    let recs = stdout_records(&out);
+    let ids: Vec<&str> = findings(&recs)
+        .iter()
+        .map(|f| f["service"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "acme-gateway",
+            "anthropic-claude",
+            "openai-api",
+            "openai-chatgpt"
+        ]
+    );
+    assert_eq!(
+        summary(&recs)["signature_set"]["version"],
+        format!("2026.11.27+custom:{sigs}")
+    );
+    let out = run(
+        &[
+            "scan",
+            &log,
+            "-q",
+            "--signatures",
+            &sigs,
+            "--no-builtin-signatures",
+        ],
+        None,
+    );
+    let recs = stdout_records(&out);
+    let ids: Vec<&str> = findings(&recs)
+        .iter()
+        .map(|f| f["service"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["acme-gateway"]);
+    assert_eq!(summary(&recs)["signature_set"]["services"], 1);
+}
+
+#[test]
+fn compressed_stdin_is_decompressed() {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(&std::fs::read(data("scan/access.log")).unwrap())
+        .unwrap();
+    let out = run(&["scan", "-", "-q"], Some(&e.finish().unwrap()));
+    let recs = stdout_records(&out);
+    assert_eq!(findings(&recs).len(), 3);
+    assert_eq!(summary(&recs)["inputs"][0]["compression"], "gzip");
+    assert_eq!(summary(&recs)["inputs"][0]["records"], 8);
+}
