@@ -371,6 +371,7 @@ impl Aggregator {
                         Evidence { file, line }
                     })
                     .collect(),
+                policy: None,
             });
         }
         out.sort_by(|x, y| {
@@ -454,6 +455,9 @@ pub struct Finding {
     #[serde(skip_serializing_if = "is_zero")]
     pub matched_values_dropped: u64,
     pub evidence: Vec<Evidence>,
+    /// The organisation's policy on this use (set after aggregation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<crate::policy::Verdict>,
 }
 
 fn is_zero(n: &u64) -> bool {

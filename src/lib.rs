@@ -10,6 +10,7 @@ pub mod cli;
 pub mod emit;
 pub mod observation;
 pub mod parse;
+pub mod policy;
 pub mod scan;
 pub mod signature;
 pub mod source;

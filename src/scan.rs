@@ -235,6 +235,7 @@ pub fn run(
             sha256: sigs.sha256().to_string(),
             services: sigs.services().len(),
         },
+        policy: None,
         totals,
         services: Summary::services_from(&findings),
         inputs: summaries,

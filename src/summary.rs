@@ -120,6 +120,17 @@ pub struct SignatureSetRef {
     pub services: usize,
 }
 
+/// Which rules decided, and how many findings ended in each state.
+#[derive(Clone, Debug, Serialize)]
+pub struct PolicySummary {
+    pub files: Vec<String>,
+    pub sha256: String,
+    /// The day approvals were checked against (expiry).
+    pub as_of: String,
+    pub statuses: BTreeMap<&'static str, u64>,
+    pub excluded: u64,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Summary {
     pub tool: &'static str,
@@ -129,6 +140,8 @@ pub struct Summary {
     pub duration_ms: u64,
     pub threads: usize,
     pub signature_set: SignatureSetRef,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicySummary>,
     pub totals: Totals,
     pub services: Vec<ServiceSummary>,
     pub inputs: Vec<InputSummary>,

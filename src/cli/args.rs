@@ -20,6 +20,11 @@ pub enum Command {
         #[command(subcommand)]
         command: SigCommand,
     },
+    /// Validate the policy (rules files) and run its tests.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
     /// List the input formats the scanner detects.
     Formats,
 }
@@ -44,9 +49,12 @@ pub struct ScanArgs {
     /// Use only the --signatures folders, not the built-in set.
     #[arg(long)]
     pub no_builtin_signatures: bool,
-    /// Exit with status 1 when a finding is at or above this level. Until a policy marks
-    /// services as sanctioned, every use found is unsanctioned, so `any` is the default.
-    #[arg(long, value_enum, default_value_t = FailOn::Any)]
+    /// The organisation's policy: a rules file or a folder of them (repeatable; earlier
+    /// rules win). Default: the shipped policy, which sanctions nothing.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Exit with status 1 when a finding reaches this level. Excluded subjects never do.
+    #[arg(long, value_enum, default_value_t = FailOn::Unsanctioned)]
     pub fail_on: FailOn,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long)]
@@ -91,14 +99,26 @@ pub enum SigCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Validate rules files (default: the shipped policy) and run their tests.
+    Check {
+        #[arg(value_name = "FILE|DIR")]
+        paths: Vec<PathBuf>,
+        /// Check against these signature folders as well as the built-in set.
+        #[arg(long, value_name = "DIR")]
+        signatures: Vec<PathBuf>,
+    },
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
-    /// Any finding.
+    /// Any finding, whatever the policy says of it.
     Any,
-    /// Findings of medium or high confidence.
-    Medium,
-    /// High-confidence findings only.
-    High,
+    /// Unsanctioned use, and use of a blocked service (the default).
+    Unsanctioned,
+    /// Only use of a service that is blocked (by a rule or by the device).
+    BlockedButUsed,
     /// Never: exit 0 unless an error occurred.
     Never,
 }

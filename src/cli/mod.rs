@@ -4,9 +4,10 @@ pub mod args;
 
 use crate::emit;
 use crate::parse::{FORMATS, format_by_id};
+use crate::policy::{Day, Policy, RuleSource};
 use crate::scan::{self, ScanOptions};
 use crate::signature::{SignatureSet, SignatureSource};
-use args::{Args, Command, FailOn, ScanArgs, SigCommand};
+use args::{Args, Command, FailOn, RulesCommand, ScanArgs, SigCommand};
 use std::io::{self, IsTerminal, Write};
 
 /// Exit statuses: a contract for schedulers and CI.
@@ -33,6 +34,15 @@ pub fn run(args: Args) -> u8 {
                 Err(code) => code,
             },
         },
+        Command::Rules {
+            command: RulesCommand::Check { paths, signatures },
+        } => {
+            let sigs = match load_signatures(&signatures, false) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            rules_check_cmd(&paths, &sigs)
+        }
         Command::Formats => {
             for f in FORMATS {
                 println!(
@@ -68,6 +78,56 @@ fn load_signatures(dirs: &[std::path::PathBuf], no_builtin: bool) -> Result<Sign
         );
         exit::ERROR
     })
+}
+
+fn load_rules(
+    paths: &[std::path::PathBuf],
+    sigs: &SignatureSet,
+) -> Result<(Policy, Vec<crate::policy::compile::RuleTest>), u8> {
+    let mut src = if paths.is_empty() {
+        RuleSource::builtin()
+    } else {
+        RuleSource::default()
+    };
+    for p in paths {
+        if let Err(e) = src.add_path(p) {
+            eprintln!("shadow-ai: rules: {e}");
+            return Err(exit::ERROR);
+        }
+    }
+    src.compile(sigs).map_err(|errors| {
+        for e in &errors {
+            eprintln!("shadow-ai: rules: {e}");
+        }
+        eprintln!("shadow-ai: {} rule problems", errors.len());
+        exit::ERROR
+    })
+}
+
+fn rules_check_cmd(paths: &[std::path::PathBuf], sigs: &SignatureSet) -> u8 {
+    let (policy, tests) = match load_rules(paths, sigs) {
+        Ok(p) => p,
+        Err(_) => return exit::FINDINGS,
+    };
+    let failures = crate::policy::compile::run_tests(&policy, sigs, &tests);
+    for f in &failures {
+        eprintln!("shadow-ai: rules: {f}");
+    }
+    if failures.is_empty() {
+        println!(
+            "rules {} (sha256 {}): {} departments, {} exclusions, {} policy rules, {} tests: all pass",
+            policy.files.join(", "),
+            policy.sha256,
+            policy.departments.len(),
+            policy.exclusions.len(),
+            policy.rules.len(),
+            tests.len()
+        );
+        exit::CLEAN
+    } else {
+        println!("{} of {} rule tests fail", failures.len(), tests.len());
+        exit::FINDINGS
+    }
 }
 
 fn check_cmd(dirs: &[std::path::PathBuf], no_builtin: bool) -> u8 {
@@ -159,6 +219,10 @@ fn scan_cmd(a: ScanArgs) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let (policy, _) = match load_rules(&a.rules, &sigs) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let (inputs, input_errors) = crate::source::expand(&a.paths);
     let mut opts = ScanOptions {
         format,
@@ -171,7 +235,10 @@ fn scan_cmd(a: ScanArgs) -> u8 {
     if let Some(t) = a.threads {
         opts.threads = t.max(1);
     }
-    let out = scan::run(&inputs, &input_errors, &sigs, &opts);
+    let mut out = scan::run(&inputs, &input_errors, &sigs, &opts);
+    // Approvals are judged as of the day the scan started.
+    let today = Day::of(out.summary.started.unwrap_or(crate::time::Timestamp(0)));
+    out.summary.policy = Some(policy.apply(&mut out.findings, today));
     let written = match &a.output {
         Some(path) => emit::write_atomic(path, |w| {
             emit::write(a.format_out, w, &out.findings, &out.summary)
@@ -195,13 +262,19 @@ fn scan_cmd(a: ScanArgs) -> u8 {
     if out.had_errors {
         return exit::ERROR;
     }
-    let threshold = match a.fail_on {
-        FailOn::Never => return exit::CLEAN,
-        FailOn::Any => crate::signature::Confidence::Low,
-        FailOn::Medium => crate::signature::Confidence::Medium,
-        FailOn::High => crate::signature::Confidence::High,
+    let fails = |f: &crate::aggregate::Finding| {
+        let Some(v) = &f.policy else {
+            return a.fail_on == FailOn::Any;
+        };
+        v.excluded.is_none()
+            && match a.fail_on {
+                FailOn::Any => true,
+                FailOn::Unsanctioned => v.status.needs_attention(),
+                FailOn::BlockedButUsed => v.status == crate::policy::Status::BlockedButUsed,
+                FailOn::Never => false,
+            }
     };
-    if out.findings.iter().any(|f| f.confidence >= threshold) {
+    if out.findings.iter().any(fails) {
         exit::FINDINGS
     } else {
         exit::CLEAN

@@ -94,6 +94,25 @@ pub fn render(s: &Summary) -> String {
             );
         }
     }
+    if let Some(p) = &s.policy {
+        let states: Vec<String> = p.statuses.iter().map(|(k, v)| format!("{v} {k}")).collect();
+        let excluded = if p.excluded > 0 {
+            format!("; {} excluded", p.excluded)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "\nPolicy ({}, as of {}): {}{excluded}",
+            clean(&p.files.join(", ")),
+            p.as_of,
+            if states.is_empty() {
+                "no findings".to_string()
+            } else {
+                states.join(", ")
+            }
+        );
+    }
     let _ = writeln!(out, "\nInputs:");
     for i in &s.inputs {
         let path = clean(&i.path);

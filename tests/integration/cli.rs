@@ -279,3 +279,114 @@ fn compressed_stdin_is_decompressed() {
     assert_eq!(summary(&recs)["inputs"][0]["compression"], "gzip");
     assert_eq!(summary(&recs)["inputs"][0]["records"], 8);
 }
+
+const SANCTION_ALL: &str = r#"schema = 1
+[[policy]]
+service = "openai-chatgpt"
+status = "sanctioned"
+reason = "enterprise workspace"
+[[policy]]
+service = "openai-api"
+status = "tolerated"
+reason = "API pilot"
+[[exclusion]]
+id = "bob"
+reason = "red team"
+users = ["bob"]
+"#;
+
+#[test]
+fn policy_decides_status_and_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("org.toml");
+    std::fs::write(&rules, SANCTION_ALL).unwrap();
+    let log = s(data("scan/access.log"));
+    // Default policy: nothing is sanctioned.
+    let out = run(&["scan", &log], None);
+    assert_eq!(out.status.code(), Some(1));
+    let recs = stdout_records(&out);
+    let st: Vec<&str> = findings(&recs)
+        .iter()
+        .map(|f| f["policy"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(st, ["blocked_but_used", "unsanctioned", "unsanctioned"]);
+    assert_eq!(
+        summary(&recs)["policy"]["files"][0],
+        "<builtin>/default.toml"
+    );
+    // With the organisation's rules: sanctioned, tolerated, and bob's blocked Claude use
+    // excluded, so nothing fails the default --fail-on.
+    let out = run(&["scan", &log, "--rules", &s(rules.clone())], None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = stdout_records(&out);
+    let st: Vec<(&str, &str, bool)> = findings(&recs)
+        .iter()
+        .map(|f| {
+            (
+                f["service"]["id"].as_str().unwrap(),
+                f["policy"]["status"].as_str().unwrap(),
+                f["policy"]["excluded"].is_object(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        st,
+        [
+            ("anthropic-claude", "blocked_but_used", true),
+            ("openai-api", "tolerated", false),
+            ("openai-chatgpt", "sanctioned", false)
+        ]
+    );
+    assert_eq!(findings(&recs)[2]["policy"]["rule"], "org.toml#policy[0]");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("1 blocked_but_used, 1 sanctioned, 1 tolerated; 1 excluded"),
+        "{err}"
+    );
+    let out = run(
+        &[
+            "scan",
+            &log,
+            "-q",
+            "--rules",
+            &s(rules.clone()),
+            "--fail-on",
+            "any",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    // A broken rules file stops the scan before it starts.
+    std::fs::write(&rules, SANCTION_ALL.replace("openai-api", "openai-apx")).unwrap();
+    let out = run(&["scan", &log, "--rules", &s(rules)], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("policy[1]: service \"openai-apx\" is not in the signature set")
+    );
+}
+
+#[test]
+fn rules_check_runs_the_shipped_examples() {
+    let out = run(
+        &["rules", "check", &s(repo("rules/examples/acme.toml"))],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("3 departments, 1 exclusions, 6 policy rules, 8 tests: all pass")
+    );
+    let out = run(&["rules", "check"], None);
+    assert_eq!(out.status.code(), Some(0));
+}
