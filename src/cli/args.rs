@@ -40,9 +40,16 @@ pub struct ScanArgs {
     /// Write findings here (atomically) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Output format.
+    /// Output format (for --output or standard output).
     #[arg(long, value_enum, default_value_t = OutputFormat::Jsonl)]
     pub format_out: OutputFormat,
+    /// Write a set of outputs into this folder (each file atomically): what a scheduled
+    /// scan does. Standard output then stays empty.
+    #[arg(long, value_name = "DIR", conflicts_with = "output")]
+    pub out_dir: Option<PathBuf>,
+    /// With --out-dir: which outputs (comma-separated; default: all).
+    #[arg(long, value_enum, value_delimiter = ',', requires = "out_dir")]
+    pub outputs: Vec<OutputFormat>,
     /// Add the signature files of this folder; a service id it defines replaces the built-in one.
     #[arg(long, value_name = "DIR")]
     pub signatures: Vec<PathBuf>,

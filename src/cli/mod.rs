@@ -239,14 +239,40 @@ fn scan_cmd(a: ScanArgs) -> u8 {
     // Approvals are judged as of the day the scan started.
     let today = Day::of(out.summary.started.unwrap_or(crate::time::Timestamp(0)));
     out.summary.policy = Some(policy.apply(&mut out.findings, today));
-    let written = match &a.output {
-        Some(path) => emit::write_atomic(path, |w| {
-            emit::write(a.format_out, w, &out.findings, &out.summary)
-        })
-        .map_err(|e| format!("{}: {e}", path.display())),
-        None => {
+    let register = crate::governance::register::entries(
+        &sigs,
+        &out.findings,
+        &policy.risk,
+        policy.register_per_department,
+    );
+    let register_ids: Vec<(String, String)> = register
+        .iter()
+        .map(|e| (e.ai_system.service_id.clone(), e.id.clone()))
+        .collect();
+    let intake =
+        crate::governance::intake::entries(&sigs, &out.findings, &policy.risk, &register_ids);
+    let report = emit::Report {
+        findings: &out.findings,
+        summary: &out.summary,
+        register: &register,
+        intake: &intake,
+    };
+    let written = match (&a.output, &a.out_dir) {
+        (_, Some(dir)) => {
+            let formats = if a.outputs.is_empty() {
+                emit::OutputFormat::ALL
+            } else {
+                &a.outputs[..]
+            };
+            emit::write_dir(dir, formats, &report)
+                .map(|_| ())
+                .map_err(|e| format!("{}: {e}", dir.display()))
+        }
+        (Some(path), None) => emit::write_atomic(path, |w| emit::write(a.format_out, w, &report))
+            .map_err(|e| format!("{}: {e}", path.display())),
+        (None, None) => {
             let mut stdout = io::BufWriter::new(io::stdout().lock());
-            match emit::write(a.format_out, &mut stdout, &out.findings, &out.summary) {
+            match emit::write(a.format_out, &mut stdout, &report) {
                 Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("stdout: {e}")),
                 _ => Ok(()),
             }

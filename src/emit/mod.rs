@@ -1,17 +1,30 @@
 //! Output formats, one file each, and atomic writing of output files.
 
+mod csv;
+pub mod intake;
 pub mod json;
 pub mod jsonl;
+pub mod register;
 pub mod summary_text;
 pub mod table;
 
 use crate::aggregate::Finding;
+use crate::governance::intake::IntakeEntry;
+use crate::governance::register::RegisterEntry;
 use crate::summary::Summary;
 use std::io::{self, Write};
 use std::path::Path;
 
-/// Version of the native finding and summary records (see `schema/`).
+/// Version of the native finding and summary records (see `packaging/schema/`).
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything a scan produced, for the emitters to choose from.
+pub struct Report<'a> {
+    pub findings: &'a [Finding],
+    pub summary: &'a Summary,
+    pub register: &'a [RegisterEntry],
+    pub intake: &'a [IntakeEntry],
+}
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -21,19 +34,96 @@ pub enum OutputFormat {
     Json,
     /// A plain-text table for people.
     Table,
+    /// Candidate AI risk-register entries (JSON array).
+    RegisterJson,
+    /// Candidate AI risk-register entries (CSV).
+    RegisterCsv,
+    /// Candidate risk-register entries as a CSV CISO Assistant imports as risk scenarios.
+    RegisterCiso,
+    /// AI use-case intake entries (JSON array).
+    IntakeJson,
+    /// AI use-case intake entries (Markdown; one file per service with --out-dir).
+    IntakeMd,
 }
 
-pub fn write(
-    format: OutputFormat,
-    w: &mut dyn Write,
-    findings: &[Finding],
-    summary: &Summary,
-) -> io::Result<()> {
-    match format {
-        OutputFormat::Jsonl => jsonl::write(w, findings, summary),
-        OutputFormat::Json => json::write(w, findings, summary),
-        OutputFormat::Table => table::write(w, findings, summary),
+impl OutputFormat {
+    /// Every format, in the order `--out-dir` writes them.
+    pub const ALL: &[OutputFormat] = &[
+        OutputFormat::Jsonl,
+        OutputFormat::Json,
+        OutputFormat::Table,
+        OutputFormat::RegisterJson,
+        OutputFormat::RegisterCsv,
+        OutputFormat::RegisterCiso,
+        OutputFormat::IntakeJson,
+        OutputFormat::IntakeMd,
+    ];
+
+    /// File name under `--out-dir` (a folder for per-service Markdown).
+    pub fn file_name(self) -> &'static str {
+        match self {
+            OutputFormat::Jsonl => "findings.jsonl",
+            OutputFormat::Json => "findings.json",
+            OutputFormat::Table => "findings.txt",
+            OutputFormat::RegisterJson => "register.json",
+            OutputFormat::RegisterCsv => "register.csv",
+            OutputFormat::RegisterCiso => "register-ciso-assistant.csv",
+            OutputFormat::IntakeJson => "intake.json",
+            OutputFormat::IntakeMd => "intake",
+        }
     }
+}
+
+pub fn write(format: OutputFormat, w: &mut dyn Write, r: &Report<'_>) -> io::Result<()> {
+    match format {
+        OutputFormat::Jsonl => jsonl::write(w, r.findings, r.summary),
+        OutputFormat::Json => json::write(w, r.findings, r.summary),
+        OutputFormat::Table => table::write(w, r.findings, r.summary),
+        OutputFormat::RegisterJson => register::write_json(w, r.register),
+        OutputFormat::RegisterCsv => register::write_csv(w, r.register),
+        OutputFormat::RegisterCiso => register::write_ciso(w, r.register),
+        OutputFormat::IntakeJson => intake::write_json(w, r.intake),
+        OutputFormat::IntakeMd => intake::write_md(w, r.intake),
+    }
+}
+
+/// Writes each of `formats` into `dir` (created if missing), every file atomically.
+/// Per-service Markdown goes to `dir/intake/<intake id>.md`; files of services no longer
+/// present are removed, so the folder always mirrors the latest scan.
+pub fn write_dir(
+    dir: &Path,
+    formats: &[OutputFormat],
+    r: &Report<'_>,
+) -> io::Result<Vec<std::path::PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut written = Vec::new();
+    for &f in formats {
+        let path = dir.join(f.file_name());
+        if f == OutputFormat::IntakeMd {
+            std::fs::create_dir_all(&path)?;
+            let mut keep = Vec::new();
+            for e in r.intake {
+                let name = format!("{}-{}.md", e.id, e.service.service_id);
+                write_atomic(&path.join(&name), |w| {
+                    w.write_all(intake::markdown(e).as_bytes())
+                })?;
+                keep.push(std::ffi::OsString::from(name));
+            }
+            for old in std::fs::read_dir(&path)?.filter_map(Result::ok) {
+                let n = old.file_name();
+                if n.to_string_lossy().starts_with("SAI-I-")
+                    && n.to_string_lossy().ends_with(".md")
+                    && !keep.contains(&n)
+                {
+                    std::fs::remove_file(old.path())?;
+                }
+            }
+        } else {
+            write_atomic(&path, |w| write(f, w, r))?;
+        }
+        written.push(path);
+    }
+    Ok(written)
 }
 
 /// Writes `path` atomically: a temporary file in the same folder, flushed and synced, then

@@ -212,6 +212,44 @@ impl RuleSource {
                     expires,
                 });
             }
+            if let Some(r) = raw.risk {
+                if let Some(w) = r.weights {
+                    let pw = &mut policy.risk.weights;
+                    for (dst, v) in [
+                        (&mut pw.trains_on_input, w.trains_on_input),
+                        (&mut pw.retention, w.retention),
+                        (&mut pw.jurisdiction, w.jurisdiction),
+                        (&mut pw.enterprise_offering, w.enterprise_offering),
+                        (&mut pw.category, w.category),
+                        (&mut pw.users, w.users),
+                        (&mut pw.volume_sent, w.volume_sent),
+                        (&mut pw.uploads, w.uploads),
+                        (&mut pw.sensitive_department, w.sensitive_department),
+                        (&mut pw.account_type, w.account_type),
+                    ] {
+                        if let Some(v) = v {
+                            if v > 100 {
+                                ctx.err("risk.weights", format!("weight {v} is above 100"));
+                            }
+                            *dst = v;
+                        }
+                    }
+                }
+                if let Some(t) = r.trusted_jurisdictions {
+                    for c in &t {
+                        if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+                            ctx.err(
+                                "risk.trusted_jurisdictions",
+                                format!("{c:?} is not an ISO 3166-1 alpha-2 code"),
+                            );
+                        }
+                    }
+                    policy.risk.trusted_jurisdictions = t;
+                }
+            }
+            if let Some(r) = raw.register {
+                policy.register_per_department = r.per_department;
+            }
             for (i, t) in raw.test.into_iter().enumerate() {
                 if let Some(t) = ctx.test(&format!("test[{i}]"), t) {
                     tests.push(t);

@@ -201,6 +201,9 @@ pub struct Policy {
     /// Rule files, in load order (for the summary).
     pub files: Vec<String>,
     pub sha256: String,
+    pub risk: crate::governance::risk::RiskSettings,
+    /// Register entries per service and department (else per service).
+    pub register_per_department: bool,
 }
 
 /// Who a finding is about, as the rules see it.

@@ -13,6 +13,40 @@ pub struct RawRules {
     pub policy: Vec<RawPolicy>,
     #[serde(default)]
     pub test: Vec<RawTest>,
+    pub risk: Option<RawRisk>,
+    pub register: Option<RawRegister>,
+}
+
+/// `[risk]`: weights of the sub-scores and the jurisdictions the organisation trusts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRisk {
+    pub weights: Option<RawWeights>,
+    pub trusted_jurisdictions: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWeights {
+    pub trains_on_input: Option<u32>,
+    pub retention: Option<u32>,
+    pub jurisdiction: Option<u32>,
+    pub enterprise_offering: Option<u32>,
+    pub category: Option<u32>,
+    pub users: Option<u32>,
+    pub volume_sent: Option<u32>,
+    pub uploads: Option<u32>,
+    pub sensitive_department: Option<u32>,
+    pub account_type: Option<u32>,
+}
+
+/// `[register]`: how candidate register entries are cut.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegister {
+    /// One entry per service and department instead of one per service.
+    #[serde(default)]
+    pub per_department: bool,
 }
 
 /// Who belongs to a department: users, client subnets, endpoint names.
