@@ -2,5 +2,6 @@
 
 mod cli;
 mod engine;
+mod governance;
 mod schema;
 mod util;
