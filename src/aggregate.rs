@@ -13,8 +13,12 @@ use std::collections::BTreeMap;
 
 /// Evidence kept per finding, earliest first.
 pub const MAX_EVIDENCE: usize = 5;
-/// Distinct matched values kept per finding.
+/// Distinct matched values shown per finding (the most frequent).
 pub const MAX_VALUES: usize = 32;
+/// Distinct matched values counted per finding: the smallest by (field, value). Any
+/// total order keeps the result independent of which thread saw what: a value among the
+/// globally smallest is never evicted anywhere, so its count is exact.
+const VALUES_COUNTED: usize = 256;
 /// Distinct client addresses kept per user subject.
 pub const MAX_CLIENTS: usize = 16;
 const VALUE_CHARS: usize = 256;
@@ -74,7 +78,8 @@ struct Acc {
     best: Option<Confidence>,
     supporting_only: bool,
     values: Vec<MatchedValue>,
-    values_dropped: u64,
+    /// Value hits in total, kept or not.
+    value_hits: u64,
     evidence: Vec<EvidenceRef>,
     clients: Vec<Box<str>>,
     clients_dropped: bool,
@@ -95,11 +100,55 @@ fn text(b: &[u8]) -> Box<str> {
         .into_boxed_str()
 }
 
-fn subject_of<'a>(o: &Observation<'a>) -> (SubjectKind, &'a [u8]) {
-    match (o.user, o.client) {
-        (Some(u), _) if !u.is_empty() && u != b"-" => (SubjectKind::User, u),
-        (_, Some(c)) if !c.is_empty() && c != b"-" => (SubjectKind::Client, c),
-        _ => (SubjectKind::Unknown, b"unknown"),
+/// The subject as it will be shown: a user, else the client, else unknown. Cleaned first,
+/// so a name of only control bytes falls through rather than becoming empty, and names that
+/// differ only in such bytes are one subject.
+fn subject_of(o: &Observation<'_>) -> (SubjectKind, Box<str>) {
+    let usable = |v: Option<&[u8]>| {
+        v.filter(|b| *b != b"-")
+            .map(text)
+            .filter(|t| !t.trim().is_empty())
+    };
+    if let Some(u) = usable(o.user) {
+        (SubjectKind::User, u)
+    } else if let Some(c) = usable(o.client) {
+        (SubjectKind::Client, c)
+    } else {
+        (SubjectKind::Unknown, "unknown".into())
+    }
+}
+
+/// Inserts `v` into `list` kept sorted and bounded at `cap`, evicting the largest. Returns
+/// whether anything was dropped (`v` itself or an evicted element).
+fn insert_bounded<T: Ord>(list: &mut Vec<T>, v: T, cap: usize) -> bool {
+    match list.binary_search(&v) {
+        Ok(_) => false,
+        Err(pos) if pos < cap => {
+            list.insert(pos, v);
+            if list.len() > cap {
+                list.pop();
+                return true;
+            }
+            false
+        }
+        Err(_) => true,
+    }
+}
+
+/// Folds a value hit into the bounded, sorted value list.
+fn add_value(values: &mut Vec<MatchedValue>, v: MatchedValue) {
+    match values.binary_search_by(|x| (x.field, &x.value[..]).cmp(&(v.field, &v.value[..]))) {
+        Ok(i) => {
+            values[i].events += v.events;
+            // The same value reached through two indicators: the choice must not depend
+            // on which came first.
+            values[i].indicator = values[i].indicator.min(v.indicator);
+        }
+        Err(pos) if pos < VALUES_COUNTED => {
+            values.insert(pos, v);
+            values.truncate(VALUES_COUNTED);
+        }
+        Err(_) => {}
     }
 }
 
@@ -145,7 +194,7 @@ impl Aggregator {
         self.key
             .extend_from_slice(&(hit.service as u32).to_le_bytes());
         self.key.push(kind as u8);
-        self.key.extend_from_slice(subject);
+        self.key.extend_from_slice(subject.as_bytes());
         let idx = match self.index.get(&self.key[..]) {
             Some(&i) => i,
             None => {
@@ -153,7 +202,7 @@ impl Aggregator {
                 self.accs.push(Acc {
                     service: hit.service,
                     subject_kind: kind,
-                    subject: text(subject),
+                    subject,
                     first: None,
                     last: None,
                     events: 0,
@@ -165,7 +214,7 @@ impl Aggregator {
                     best: None,
                     supporting_only: true,
                     values: Vec::new(),
-                    values_dropped: 0,
+                    value_hits: 0,
                     evidence: Vec::new(),
                     clients: Vec::new(),
                     clients_dropped: false,
@@ -211,30 +260,20 @@ impl Aggregator {
             Field::Software => b"",
         };
         let value = &value[..value.len().min(VALUE_CHARS)];
-        let kept = acc.values.len();
-        match acc
-            .values
-            .iter_mut()
-            .find(|v| v.field == hit.field && &*v.value == value)
-        {
-            Some(v) => v.events += 1,
-            None if kept < MAX_VALUES => acc.values.push(MatchedValue {
+        acc.value_hits += 1;
+        add_value(
+            &mut acc.values,
+            MatchedValue {
                 field: hit.field,
                 value: value.into(),
                 indicator: hit.indicator,
                 events: 1,
-            }),
-            None => acc.values_dropped += 1,
-        }
+            },
+        );
         if kind == SubjectKind::User
-            && let Some(c) = o.client
-            && !acc.clients.iter().any(|x| x.as_bytes() == c)
+            && let Some(c) = o.client.map(text).filter(|c| !c.is_empty())
         {
-            if acc.clients.len() < MAX_CLIENTS {
-                acc.clients.push(text(c));
-            } else {
-                acc.clients_dropped = true;
-            }
+            acc.clients_dropped |= insert_bounded(&mut acc.clients, c, MAX_CLIENTS);
         }
     }
 
@@ -271,27 +310,12 @@ impl Aggregator {
             a.evidence.extend(acc.evidence);
             a.evidence.sort();
             a.evidence.truncate(MAX_EVIDENCE);
-            a.values_dropped += acc.values_dropped;
+            a.value_hits += acc.value_hits;
             for v in acc.values {
-                let kept = a.values.len();
-                match a
-                    .values
-                    .iter_mut()
-                    .find(|x| x.field == v.field && x.value == v.value)
-                {
-                    Some(x) => x.events += v.events,
-                    None if kept < MAX_VALUES => a.values.push(v),
-                    None => a.values_dropped += v.events,
-                }
+                add_value(&mut a.values, v);
             }
             for c in acc.clients {
-                if !a.clients.contains(&c) {
-                    if a.clients.len() < MAX_CLIENTS {
-                        a.clients.push(c);
-                    } else {
-                        a.clients_dropped = true;
-                    }
-                }
+                a.clients_dropped |= insert_bounded(&mut a.clients, c, MAX_CLIENTS);
             }
             a.clients_dropped |= acc.clients_dropped;
         }
@@ -314,9 +338,13 @@ impl Aggregator {
             }
             let svc = &sigs.services()[a.service];
             a.evidence.sort();
-            a.values
-                .sort_by(|x, y| y.events.cmp(&x.events).then_with(|| x.value.cmp(&y.value)));
-            a.clients.sort();
+            a.values.sort_by(|x, y| {
+                y.events
+                    .cmp(&x.events)
+                    .then_with(|| (x.field, &x.value).cmp(&(y.field, &y.value)))
+            });
+            a.values.truncate(MAX_VALUES);
+            let shown_hits: u64 = a.values.iter().map(|v| v.events).sum();
             let actions = Action::ALL
                 .iter()
                 .zip(a.actions)
@@ -362,7 +390,7 @@ impl Aggregator {
                         events: v.events,
                     })
                     .collect(),
-                matched_values_dropped: a.values_dropped,
+                matched_values_dropped: a.value_hits - shown_hits,
                 evidence: a
                     .evidence
                     .into_iter()

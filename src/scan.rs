@@ -414,12 +414,41 @@ impl Worker<'_> {
             inner: io::Cursor::new(magic).chain(raw),
             total: bytes_read.clone(),
         };
-        let decoded = Capped::new(compression.decoder(shared)?, self.opts.max_decompressed);
+        // The cap guards against compression bombs; plain input is read as it comes.
+        let cap = if compression == Compression::None {
+            u64::MAX
+        } else {
+            self.opts.max_decompressed
+        };
+        let decoded = Capped::new(compression.decoder(shared)?, cap);
         let mut lines = LineReader::new(decoded, self.opts.max_line);
         let head = lines.peek(HEAD_BYTES);
+        if head.iter().all(u8::is_ascii_whitespace) {
+            // Empty (a log just rotated): nothing to detect, nothing skipped.
+            r.stats.counts.lines = memchr::memchr_iter(b'\n', head).count() as u64;
+            r.stats.counts.meta_lines = r.stats.counts.lines;
+            r.stats.counts.bytes_read = bytes_read.load(Ordering::Relaxed);
+            r.stats.counts.bytes_decoded = head.len() as u64;
+            return match lines.take_error() {
+                Some(e) => Err(e),
+                None => Ok(()),
+            };
+        }
+        let detected = detect::detect(head);
+        // A read error in the head (a corrupt or truncated gzip) is that error, not an
+        // unknown format.
+        if matches!(detected, Detected::Unknown { .. })
+            && self.opts.format.is_none()
+            && let Some(e) = lines.take_error()
+        {
+            return Err(io::Error::new(
+                e.kind(),
+                format!("cannot read the start of the input: {e}"),
+            ));
+        }
         let format = match self.opts.format {
             Some(f) => f,
-            None => match detect::detect(head) {
+            None => match detected {
                 Detected::Format(f) => f,
                 Detected::Unknown { guesses, binary } => {
                     let what = if binary {

@@ -178,7 +178,7 @@ impl Summary {
                 (&mut s.bytes_in, f.bytes_in),
             ] {
                 if let Some(v) = v {
-                    *acc = Some(acc.unwrap_or(0) + v);
+                    *acc = Some(acc.unwrap_or(0).saturating_add(v));
                 }
             }
         }

@@ -158,7 +158,8 @@ pub fn parse_epoch(b: &[u8]) -> Option<Timestamp> {
     };
     let secs = parse_u64(int)?;
     let (us, n) = fraction(frac);
-    if n != frac.len() || secs > 1 << 40 {
+    // Up to 9999-12-31T23:59:59Z: a larger value is a corrupt field, not a date.
+    if n != frac.len() || secs > 253_402_300_799 {
         return None;
     }
     Some(Timestamp(secs as i64 * 1_000_000 + i64::from(us)))

@@ -52,18 +52,17 @@ static CLASS: [u8; 256] = {
     t
 };
 
-/// Internationalised names compare in their punycode form, as DNS carries them.
+/// Internationalised names compare in their punycode form, as DNS carries them. The
+/// mapped name goes through the ASCII path again: IDNA mapping can produce a trailing dot
+/// (U+3002 becomes `.`) or an all-digit name.
 fn normalize_idn(h: &[u8], out: &mut Vec<u8>) -> bool {
     out.clear();
     let Ok(s) = std::str::from_utf8(h) else {
         return false;
     };
     match idna::domain_to_ascii(s) {
-        Ok(a) => {
-            out.extend_from_slice(a.as_bytes());
-            !a.is_empty()
-        }
-        Err(_) => false,
+        Ok(a) if a.is_ascii() && !a.is_empty() => normalize_host(a.as_bytes(), out),
+        _ => false,
     }
 }
 

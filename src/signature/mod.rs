@@ -103,7 +103,7 @@ pub struct Service {
 }
 
 /// Which part of an observation an indicator looks at.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     Host,

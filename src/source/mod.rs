@@ -90,6 +90,16 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
                     message: err.to_string(),
                 }),
             },
+            // A link to a file is read; links to folders are not walked (no loops), and a
+            // dangling link is reported.
+            Ok(e) if e.path_is_symlink() => match std::fs::metadata(e.path()) {
+                Ok(m) if m.is_file() => inputs.push(file_input(e.into_path(), &m, false)),
+                Ok(_) => {}
+                Err(err) => errors.push(InputError {
+                    path: e.path().display().to_string(),
+                    message: format!("symbolic link: {err}"),
+                }),
+            },
             Ok(_) => {}
             Err(err) => errors.push(InputError {
                 path: err

@@ -3,5 +3,6 @@
 mod cli;
 mod engine;
 mod governance;
+mod robustness;
 mod schema;
 mod util;
