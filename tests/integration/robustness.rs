@@ -16,13 +16,14 @@ fn scan_paths(paths: &[PathBuf], opts: &ScanOptions) -> scan::ScanOutput {
     scan::run(&inputs, &errors, &sigs(), opts)
 }
 
-fn view(
-    o: &scan::ScanOutput,
-) -> (
+/// Findings, per-input counters and skipped-line numbers: what must not change.
+type View = (
     serde_json::Value,
     Vec<(u64, u64, u64, u64, u64, u64)>,
     Vec<Vec<u64>>,
-) {
+);
+
+fn view(o: &scan::ScanOutput) -> View {
     (
         serde_json::to_value(&o.findings).unwrap(),
         o.summary
@@ -60,13 +61,13 @@ fn split_ranges_with_awkward_lines() {
         let u = format!("user{}", i % 13);
         match i % 7 {
             0 => write!(f, "{}\r\n", good.replace("alice", &u)).unwrap(),
-            1 => write!(f, "\n").unwrap(),
-            2 => write!(f, "garbage line {i}\n").unwrap(),
-            3 => write!(f, "{}{}\n", good.replace("alice", &u), " ".repeat(i % 50)).unwrap(),
-            4 => write!(f, "{}\n", "x".repeat(300)).unwrap(),
-            _ => write!(
+            1 => writeln!(f).unwrap(),
+            2 => writeln!(f, "garbage line {i}").unwrap(),
+            3 => writeln!(f, "{}{}", good.replace("alice", &u), " ".repeat(i % 50)).unwrap(),
+            4 => writeln!(f, "{}", "x".repeat(300)).unwrap(),
+            _ => writeln!(
                 f,
-                "{}\n",
+                "{}",
                 good.replace("alice", &u)
                     .replace("chatgpt.com", &format!("h{i}.claude.ai"))
             )
@@ -158,7 +159,7 @@ fn symlinked_files_in_folders_are_read() {
     let sub = dir.path().join("logs");
     std::fs::create_dir(&sub).unwrap();
     std::os::unix::fs::symlink(data("scan/access.log"), sub.join("access.log")).unwrap();
-    let out = scan_paths(&[sub.clone()], &ScanOptions::default());
+    let out = scan_paths(std::slice::from_ref(&sub), &ScanOptions::default());
     assert_eq!(
         out.summary.inputs.len(),
         1,
