@@ -133,9 +133,11 @@ pub fn run(
         for w in workers {
             match w.join() {
                 Ok(a) => agg.merge(a),
-                Err(_) => eprintln!(
-                    "shadow-ai: internal error: a worker thread panicked; its findings are lost"
-                ),
+                Err(_) => {
+                    use std::io::Write as _;
+                    let msg = "shadow-ai: internal error: a worker thread panicked; its findings are lost\n";
+                    let _ = std::io::stderr().lock().write_all(msg.as_bytes());
+                }
             }
         }
         done.store(true, Ordering::Relaxed);
@@ -422,6 +424,9 @@ impl Worker<'_> {
         };
         let decoded = Capped::new(compression.decoder(shared)?, cap);
         let mut lines = LineReader::new(decoded, self.opts.max_line);
+        // Windows tools write a UTF-8 byte-order mark; it is not part of the first line.
+        lines.peek(4);
+        lines.skip_prefix(b"\xEF\xBB\xBF");
         let head = lines.peek(HEAD_BYTES);
         if head.iter().all(u8::is_ascii_whitespace) {
             // Empty (a log just rotated): nothing to detect, nothing skipped.

@@ -2,6 +2,21 @@
 
 pub mod args;
 
+/// `println!` / `eprintln!` panic when the reader has gone (`shadow-ai … | head`); these
+/// don't, so the exit status stays the contract.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+macro_rules! warn {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($t)*);
+    }};
+}
+
 use crate::emit;
 use crate::parse::{FORMATS, format_by_id};
 use crate::policy::{Day, Policy, RuleSource};
@@ -45,7 +60,7 @@ pub fn run(args: Args) -> u8 {
         }
         Command::Formats => {
             for f in FORMATS {
-                println!(
+                say!(
                     "{:<18} {}{}",
                     f.id,
                     f.description,
@@ -64,15 +79,15 @@ fn load_signatures(dirs: &[std::path::PathBuf], no_builtin: bool) -> Result<Sign
     }
     for d in dirs {
         if let Err(e) = src.add_dir(d) {
-            eprintln!("shadow-ai: signatures: {e}");
+            warn!("shadow-ai: signatures: {e}");
             return Err(exit::ERROR);
         }
     }
     src.compile().map_err(|errors| {
         for e in &errors {
-            eprintln!("shadow-ai: signatures: {e}");
+            warn!("shadow-ai: signatures: {e}");
         }
-        eprintln!(
+        warn!(
             "shadow-ai: {} signature problems; nothing scanned",
             errors.len()
         );
@@ -91,15 +106,15 @@ fn load_rules(
     };
     for p in paths {
         if let Err(e) = src.add_path(p) {
-            eprintln!("shadow-ai: rules: {e}");
+            warn!("shadow-ai: rules: {e}");
             return Err(exit::ERROR);
         }
     }
     src.compile(sigs).map_err(|errors| {
         for e in &errors {
-            eprintln!("shadow-ai: rules: {e}");
+            warn!("shadow-ai: rules: {e}");
         }
-        eprintln!("shadow-ai: {} rule problems", errors.len());
+        warn!("shadow-ai: {} rule problems", errors.len());
         exit::ERROR
     })
 }
@@ -111,10 +126,10 @@ fn rules_check_cmd(paths: &[std::path::PathBuf], sigs: &SignatureSet) -> u8 {
     };
     let failures = crate::policy::compile::run_tests(&policy, sigs, &tests);
     for f in &failures {
-        eprintln!("shadow-ai: rules: {f}");
+        warn!("shadow-ai: rules: {f}");
     }
     if failures.is_empty() {
-        println!(
+        say!(
             "rules {} (sha256 {}): {} departments, {} exclusions, {} policy rules, {} tests: all pass",
             policy.files.join(", "),
             policy.sha256,
@@ -125,7 +140,7 @@ fn rules_check_cmd(paths: &[std::path::PathBuf], sigs: &SignatureSet) -> u8 {
         );
         exit::CLEAN
     } else {
-        println!("{} of {} rule tests fail", failures.len(), tests.len());
+        say!("{} of {} rule tests fail", failures.len(), tests.len());
         exit::FINDINGS
     }
 }
@@ -138,7 +153,7 @@ fn check_cmd(dirs: &[std::path::PathBuf], no_builtin: bool) -> u8 {
     };
     let failures = set.check_examples();
     for f in &failures {
-        eprintln!("shadow-ai: signatures: {f}");
+        warn!("shadow-ai: signatures: {f}");
     }
     let examples: usize = set
         .services()
@@ -146,7 +161,7 @@ fn check_cmd(dirs: &[std::path::PathBuf], no_builtin: bool) -> u8 {
         .map(|s| s.examples_match.len() + s.examples_no_match.len())
         .sum();
     if failures.is_empty() {
-        println!(
+        say!(
             "signatures {} (sha256 {}): {} services, {} indicators, {} examples: all pass",
             set.version(),
             set.sha256(),
@@ -156,7 +171,7 @@ fn check_cmd(dirs: &[std::path::PathBuf], no_builtin: bool) -> u8 {
         );
         exit::CLEAN
     } else {
-        println!("{} of {examples} examples fail", failures.len());
+        say!("{} of {examples} examples fail", failures.len());
         exit::FINDINGS
     }
 }
@@ -194,7 +209,7 @@ fn list_cmd(set: &SignatureSet, json: bool) -> u8 {
         Ok(()) => exit::CLEAN,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => exit::CLEAN,
         Err(e) => {
-            eprintln!("shadow-ai: {e}");
+            warn!("shadow-ai: {e}");
             exit::ERROR
         }
     }
@@ -207,7 +222,7 @@ fn scan_cmd(a: ScanArgs) -> u8 {
             Some(f) => Some(f),
             None => {
                 let ids: Vec<&str> = FORMATS.iter().map(|f| f.id).collect();
-                eprintln!(
+                warn!(
                     "shadow-ai: unknown --format {id:?}; known: {}",
                     ids.join(", ")
                 );
@@ -215,6 +230,11 @@ fn scan_cmd(a: ScanArgs) -> u8 {
             }
         },
     };
+    const MAX_LINE_LIMIT: u64 = 256 << 20;
+    if a.max_line.0 == 0 || a.max_line.0 > MAX_LINE_LIMIT {
+        warn!("shadow-ai: --max-line must be between 1 byte and 256M");
+        return exit::ERROR;
+    }
     let sigs = match load_signatures(&a.signatures, a.no_builtin_signatures) {
         Ok(s) => s,
         Err(code) => return code,
@@ -279,10 +299,12 @@ fn scan_cmd(a: ScanArgs) -> u8 {
         }
     };
     if !a.quiet {
-        eprint!("{}", emit::summary_text::render(&out.summary));
+        let _ = io::stderr()
+            .lock()
+            .write_all(emit::summary_text::render(&out.summary).as_bytes());
     }
     if let Err(e) = written {
-        eprintln!("shadow-ai: cannot write output: {e}");
+        warn!("shadow-ai: cannot write output: {e}");
         return exit::ERROR;
     }
     if out.had_errors {

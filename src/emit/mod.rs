@@ -146,11 +146,20 @@ pub fn write_atomic(
     ));
     let result = (|| {
         let file = std::fs::File::create(&tmp)?;
+        // Findings name people: a replaced file keeps the permissions it was given.
+        if let Ok(m) = std::fs::metadata(path) {
+            file.set_permissions(m.permissions())?;
+        }
         let mut w = io::BufWriter::new(file);
         fill(&mut w)?;
         let file = w.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        // Make the rename itself durable.
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);

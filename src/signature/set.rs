@@ -44,6 +44,31 @@ impl IndexBuilder {
         sha256: String,
     ) -> Result<SignatureSet, Vec<String>> {
         let mut conflicts = Vec::new();
+        // Patterns, paths and user agents: the same one in two services would make one
+        // request count for both, or leave one dead.
+        let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
+        for (id, ind) in indicators.iter().enumerate() {
+            if !(ind.label.starts_with("host_pattern:")
+                || ind.label.starts_with("path:")
+                || ind.label.starts_with("user_agent:"))
+            {
+                continue;
+            }
+            let key = ind.label.as_str();
+            match seen.get(key) {
+                Some(&prev) if indicators[prev].service != ind.service => {
+                    let (a, b) = (&services[indicators[prev].service], &services[ind.service]);
+                    conflicts.push(format!(
+                        "{}: {}: {key:?} is also claimed by {} ({}); an indicator belongs to one service",
+                        b.file, b.id, a.id, a.file
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(key, id);
+                }
+            }
+        }
         let mut unique = |kind: &str, list: &[(String, IndId)]| -> FxHashMap<Box<[u8]>, IndId> {
             let mut map: FxHashMap<Box<[u8]>, IndId> = FxHashMap::default();
             for (key, id) in list {

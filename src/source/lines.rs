@@ -63,6 +63,15 @@ impl<R: Read> LineReader<R> {
         &self.buf[self.start..self.end]
     }
 
+    /// Drops `prefix` if the input starts with it (a UTF-8 byte-order mark, say). Call
+    /// after [`LineReader::peek`], before the first line.
+    pub fn skip_prefix(&mut self, prefix: &[u8]) {
+        if self.offset == 0 && self.buf[self.start..self.end].starts_with(prefix) {
+            self.start += prefix.len();
+            self.offset += prefix.len() as u64;
+        }
+    }
+
     fn compact(&mut self) {
         if self.start > 0 {
             self.buf.copy_within(self.start..self.end, 0);

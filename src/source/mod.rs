@@ -50,11 +50,28 @@ pub fn expand(args: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
     expand_into(args, &mut inputs, &mut errors);
-    let mut seen = std::collections::HashSet::new();
-    inputs.retain(|i| match &i.path {
-        InputPath::File(p) => seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())),
-        InputPath::Stdin => seen.insert(PathBuf::from("-")),
-    });
+    // Keep the first occurrence, but named-on-the-command-line wins if any occurrence was.
+    let key = |i: &Input| match &i.path {
+        InputPath::File(p) => std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()),
+        InputPath::Stdin => PathBuf::from("-"),
+    };
+    let mut first: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
+    let mut keep = vec![true; inputs.len()];
+    for i in 0..inputs.len() {
+        match first.get(&key(&inputs[i])) {
+            Some(&f) => {
+                keep[i] = false;
+                let explicit = inputs[i].explicit;
+                inputs[f].explicit |= explicit;
+            }
+            None => {
+                first.insert(key(&inputs[i]), i);
+            }
+        }
+    }
+    let mut keep = keep.into_iter();
+    inputs.retain(|_| keep.next().unwrap_or(true));
+
     (inputs, errors)
 }
 

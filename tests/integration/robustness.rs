@@ -254,3 +254,43 @@ fn service_byte_totals_do_not_overflow() {
     let out = one_line(&s);
     assert_eq!(out.summary.services[0].bytes_in, Some(u64::MAX));
 }
+
+/// A UTF-8 byte-order mark (Windows editors, PowerShell exports) is not part of line 1.
+#[test]
+fn byte_order_mark_is_skipped() {
+    let mut content = b"\xEF\xBB\xBF".to_vec();
+    content.extend(std::fs::read(data("scan/access.log")).unwrap());
+    let out = one_line(&content);
+    let i = &out.summary.inputs[0];
+    assert_eq!(
+        (i.format, i.counts.records, i.counts.skipped),
+        (Some("proxy.squid"), 8, 1)
+    );
+    assert_eq!(
+        out.findings
+            .iter()
+            .find(|f| f.subject.value == "alice")
+            .unwrap()
+            .evidence[0]
+            .line,
+        1
+    );
+}
+
+/// The same pattern, path or user agent in two services is refused, like a host or domain.
+#[test]
+fn duplicate_indicators_across_services_are_refused() {
+    let mut src = SignatureSource::default();
+    let file = |vendor: &str| {
+        format!(
+            "schema = 1\nvendor = \"{vendor}\"\nvendor_id = \"{vendor}\"\n[[service]]\nid = \"{vendor}-x\"\nname = \"X\"\ncategory = \"model-api\"\ndescription = \"d\"\nindicators = [{{ path = \"/v9/infer\", host = \"api.example.net\", confidence = \"high\" }}]\nexamples = {{ match = [{{ url = \"https://api.example.net/v9/infer\" }}], no_match = [\"example.org\"] }}\n"
+        )
+    };
+    src.add_text("aa.toml", &file("aa"));
+    src.add_text("bb.toml", &file("bb"));
+    let errs = src.compile().unwrap_err();
+    assert_eq!(
+        errs[0].0,
+        "bb.toml: bb-x: \"path:api.example.net/v9/infer\" is also claimed by aa-x (aa.toml); an indicator belongs to one service"
+    );
+}
