@@ -1,6 +1,7 @@
 //! Argument definitions (clap derive). Kept apart from what the commands do.
 
 use crate::emit::OutputFormat;
+use crate::emit::ocsf::OcsfVersion;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -43,6 +44,9 @@ pub struct ScanArgs {
     /// Output format (for --output or standard output).
     #[arg(long, value_enum, default_value_t = OutputFormat::Jsonl)]
     pub format_out: OutputFormat,
+    /// OCSF schema version for the `ocsf` output; attributes the version lacks are left out.
+    #[arg(long, value_enum, default_value_t = OcsfVersion::default(), value_name = "VERSION")]
+    pub ocsf_version: OcsfVersion,
     /// Write a set of outputs into this folder (each file atomically): what a scheduled
     /// scan does. Standard output then stays empty.
     #[arg(long, value_name = "DIR", conflicts_with = "output")]

@@ -277,6 +277,9 @@ fn scan_cmd(a: ScanArgs) -> u8 {
         register: &register,
         intake: &intake,
     };
+    let emit_opts = emit::EmitOptions {
+        ocsf_version: a.ocsf_version,
+    };
     let written = match (&a.output, &a.out_dir) {
         (_, Some(dir)) => {
             let formats = if a.outputs.is_empty() {
@@ -284,15 +287,17 @@ fn scan_cmd(a: ScanArgs) -> u8 {
             } else {
                 &a.outputs[..]
             };
-            emit::write_dir(dir, formats, &report)
+            emit::write_dir(dir, formats, &report, &emit_opts)
                 .map(|_| ())
                 .map_err(|e| format!("{}: {e}", dir.display()))
         }
-        (Some(path), None) => emit::write_atomic(path, |w| emit::write(a.format_out, w, &report))
-            .map_err(|e| format!("{}: {e}", path.display())),
+        (Some(path), None) => {
+            emit::write_atomic(path, |w| emit::write(a.format_out, w, &report, &emit_opts))
+                .map_err(|e| format!("{}: {e}", path.display()))
+        }
         (None, None) => {
             let mut stdout = io::BufWriter::new(io::stdout().lock());
-            match emit::write(a.format_out, &mut stdout, &report) {
+            match emit::write(a.format_out, &mut stdout, &report, &emit_opts) {
                 Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("stdout: {e}")),
                 _ => Ok(()),
             }

@@ -1,9 +1,11 @@
 //! Output formats, one file each, and atomic writing of output files.
 
 mod csv;
+pub mod ecs;
 pub mod intake;
 pub mod json;
 pub mod jsonl;
+pub mod ocsf;
 pub mod register;
 pub mod summary_text;
 pub mod table;
@@ -44,10 +46,14 @@ pub enum OutputFormat {
     IntakeJson,
     /// AI use-case intake entries (Markdown; one file per service with --out-dir).
     IntakeMd,
+    /// OCSF Detection Finding (class 2004), one per line; no summary record.
+    Ocsf,
+    /// Elastic Common Schema alerts (`event.kind: alert`), one per line; no summary record.
+    Ecs,
 }
 
 impl OutputFormat {
-    /// Every format, in the order `--out-dir` writes them.
+    /// The formats `--out-dir` writes by default, in order.
     pub const ALL: &[OutputFormat] = &[
         OutputFormat::Jsonl,
         OutputFormat::Json,
@@ -57,6 +63,8 @@ impl OutputFormat {
         OutputFormat::RegisterCiso,
         OutputFormat::IntakeJson,
         OutputFormat::IntakeMd,
+        OutputFormat::Ocsf,
+        OutputFormat::Ecs,
     ];
 
     /// File name under `--out-dir` (a folder for per-service Markdown).
@@ -70,11 +78,29 @@ impl OutputFormat {
             OutputFormat::RegisterCiso => "register-ciso-assistant.csv",
             OutputFormat::IntakeJson => "intake.json",
             OutputFormat::IntakeMd => "intake",
+            OutputFormat::Ocsf => "findings.ocsf.jsonl",
+            OutputFormat::Ecs => "findings.ecs.jsonl",
         }
     }
 }
 
-pub fn write(format: OutputFormat, w: &mut dyn Write, r: &Report<'_>) -> io::Result<()> {
+/// Settings of the emitters that the report does not carry.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct EmitOptions {
+    /// OCSF schema version `--format-out ocsf` targets (`--ocsf-version`).
+    pub ocsf_version: ocsf::OcsfVersion,
+}
+
+/// Vendor name the SOC formats give the scanner (OCSF `metadata.product.vendor_name`, ECS
+/// `observer.vendor`); the product name and version come from the summary.
+pub const VENDOR: &str = "shadow-ai";
+
+pub fn write(
+    format: OutputFormat,
+    w: &mut dyn Write,
+    r: &Report<'_>,
+    opts: &EmitOptions,
+) -> io::Result<()> {
     match format {
         OutputFormat::Jsonl => jsonl::write(w, r.findings, r.summary),
         OutputFormat::Json => json::write(w, r.findings, r.summary),
@@ -84,6 +110,8 @@ pub fn write(format: OutputFormat, w: &mut dyn Write, r: &Report<'_>) -> io::Res
         OutputFormat::RegisterCiso => register::write_ciso(w, r.register),
         OutputFormat::IntakeJson => intake::write_json(w, r.intake),
         OutputFormat::IntakeMd => intake::write_md(w, r.intake),
+        OutputFormat::Ocsf => ocsf::write(w, r.findings, r.summary, opts.ocsf_version),
+        OutputFormat::Ecs => ecs::write(w, r.findings, r.summary),
     }
 }
 
@@ -94,6 +122,7 @@ pub fn write_dir(
     dir: &Path,
     formats: &[OutputFormat],
     r: &Report<'_>,
+    opts: &EmitOptions,
 ) -> io::Result<Vec<std::path::PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let mut written = Vec::new();
@@ -119,7 +148,7 @@ pub fn write_dir(
                 }
             }
         } else {
-            write_atomic(&path, |w| write(f, w, r))?;
+            write_atomic(&path, |w| write(f, w, r, opts))?;
         }
         written.push(path);
     }

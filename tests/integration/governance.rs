@@ -57,8 +57,10 @@ fn out_dir_writes_register_and_intake_with_stable_ids() {
     assert_eq!(
         names,
         [
+            "findings.ecs.jsonl",
             "findings.json",
             "findings.jsonl",
+            "findings.ocsf.jsonl",
             "findings.txt",
             "intake",
             "intake.json",

@@ -5,4 +5,5 @@ mod engine;
 mod governance;
 mod robustness;
 mod schema;
+mod soc;
 mod util;
