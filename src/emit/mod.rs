@@ -2,12 +2,14 @@
 
 mod csv;
 pub mod ecs;
+pub mod html;
 pub mod intake;
 pub mod json;
 pub mod jsonl;
 pub mod ocsf;
 pub mod register;
 pub mod summary_text;
+mod svg;
 pub mod table;
 
 use crate::aggregate::Finding;
@@ -50,6 +52,9 @@ pub enum OutputFormat {
     Ocsf,
     /// Elastic Common Schema alerts (`event.kind: alert`), one per line; no summary record.
     Ecs,
+    /// One self-contained HTML report for governance leads (inline CSS and SVG, no script,
+    /// loads nothing).
+    Html,
 }
 
 impl OutputFormat {
@@ -65,6 +70,7 @@ impl OutputFormat {
         OutputFormat::IntakeMd,
         OutputFormat::Ocsf,
         OutputFormat::Ecs,
+        OutputFormat::Html,
     ];
 
     /// File name under `--out-dir` (a folder for per-service Markdown).
@@ -80,6 +86,7 @@ impl OutputFormat {
             OutputFormat::IntakeMd => "intake",
             OutputFormat::Ocsf => "findings.ocsf.jsonl",
             OutputFormat::Ecs => "findings.ecs.jsonl",
+            OutputFormat::Html => "report.html",
         }
     }
 }
@@ -112,6 +119,8 @@ pub fn write(
         OutputFormat::IntakeMd => intake::write_md(w, r.intake),
         OutputFormat::Ocsf => ocsf::write(w, r.findings, r.summary, opts.ocsf_version),
         OutputFormat::Ecs => ecs::write(w, r.findings, r.summary),
+        // No scan history is kept yet: the trend section says so.
+        OutputFormat::Html => html::write(w, r, &[]),
     }
 }
 

@@ -66,7 +66,8 @@ fn out_dir_writes_register_and_intake_with_stable_ids() {
             "intake.json",
             "register-ciso-assistant.csv",
             "register.csv",
-            "register.json"
+            "register.json",
+            "report.html"
         ]
     );
     let register: serde_json::Value =

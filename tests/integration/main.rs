@@ -3,6 +3,7 @@
 mod cli;
 mod engine;
 mod governance;
+mod html;
 mod robustness;
 mod schema;
 mod soc;
