@@ -28,6 +28,12 @@ pub enum Command {
     },
     /// List the input formats the scanner detects.
     Formats,
+    /// Write the man pages or the shell completions into a folder (for packagers).
+    #[command(hide = true)]
+    Generate {
+        #[command(subcommand)]
+        command: GenerateCommand,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -119,6 +125,20 @@ pub enum RulesCommand {
         /// Check against these signature folders as well as the built-in set.
         #[arg(long, value_name = "DIR")]
         signatures: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GenerateCommand {
+    /// shadow-ai.1 and one page per subcommand (shadow-ai-scan.1, …).
+    Man {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Completions for bash (shadow-ai.bash), zsh (_shadow-ai) and fish (shadow-ai.fish).
+    Completions {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
     },
 }
 

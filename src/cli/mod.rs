@@ -17,6 +17,9 @@ macro_rules! warn {
     }};
 }
 
+// After the macros, which it uses.
+pub mod generate;
+
 use crate::emit;
 use crate::parse::{FORMATS, format_by_id};
 use crate::policy::{Day, Policy, RuleSource};
@@ -69,6 +72,7 @@ pub fn run(args: Args) -> u8 {
             }
             exit::CLEAN
         }
+        Command::Generate { command } => generate::run(&command),
     }
 }
 

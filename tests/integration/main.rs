@@ -4,6 +4,7 @@ mod cli;
 mod engine;
 mod governance;
 mod html;
+mod packaging;
 mod robustness;
 mod schema;
 mod soc;
