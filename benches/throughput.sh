@@ -154,7 +154,7 @@ fi
 
 note "$BIN scan $LOG --format-out jsonl --output $DATA/findings.jsonl   ($(nproc) CPUs)"
 # Exit 1 means "found AI use", which this log always has.
-OK_RC="0 1" timed "$BIN" scan "$LOG" --format-out jsonl --output "$DATA/findings.jsonl"
+OK_RC="0 1" timed "$BIN" scan "$LOG" --no-state --format-out jsonl --output "$DATA/findings.jsonl"
 SA_SECS=$BEST
 SA_MBPS=$(mbps "$LOG_BYTES" "$SA_SECS")
 SA_RSS_KB=$PEAK_KB
@@ -181,7 +181,7 @@ fi
 
 # Same scan over a 4x smaller log: peak memory should not follow the input size.
 note "$BIN scan $SMALL (1/4 size: memory should stay flat)"
-OK_RC="0 1" timed "$BIN" scan "$SMALL" --format-out jsonl --output "$DATA/findings-small.jsonl"
+OK_RC="0 1" timed "$BIN" scan "$SMALL" --no-state --format-out jsonl --output "$DATA/findings-small.jsonl"
 SMALL_MBPS=$(mbps "$SMALL_LOG_BYTES" "$BEST")
 SMALL_RSS_KB=$PEAK_KB
 echo "   best $BEST s = $SMALL_MBPS MB/s"

@@ -400,6 +400,7 @@ impl Aggregator {
                     })
                     .collect(),
                 policy: None,
+                lifecycle: None,
             });
         }
         out.sort_by(|x, y| {
@@ -486,6 +487,9 @@ pub struct Finding {
     /// The organisation's policy on this use (set after aggregation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy: Option<crate::policy::Verdict>,
+    /// New or recurring across recorded scans (set when a state database is used).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<crate::state::Lifecycle>,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -15,5 +15,6 @@ pub mod policy;
 pub mod scan;
 pub mod signature;
 pub mod source;
+pub mod state;
 pub mod summary;
 pub mod time;

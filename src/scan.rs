@@ -241,6 +241,7 @@ pub fn run(
         totals,
         services: Summary::services_from(&findings),
         inputs: summaries,
+        lifecycle: None,
     };
     ScanOutput {
         findings,

@@ -145,6 +145,10 @@ pub struct Summary {
     pub totals: Totals,
     pub services: Vec<ServiceSummary>,
     pub inputs: Vec<InputSummary>,
+    /// New, recurring and gone findings against the recorded scans (with a state
+    /// database only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<crate::state::LifecycleSummary>,
 }
 
 impl Summary {

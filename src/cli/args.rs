@@ -34,6 +34,8 @@ pub enum Command {
         #[command(subcommand)]
         command: GenerateCommand,
     },
+    /// List the scans recorded in the state database and what changed in each.
+    History(HistoryArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -91,6 +93,27 @@ pub struct ScanArgs {
     /// Year for timestamps that carry none (syslog); default: each file's modification year.
     #[arg(long)]
     pub year: Option<i32>,
+    /// Record the scan in this state database (SQLite) so findings are marked new or
+    /// recurring and the summary lists those gone. Default:
+    /// $XDG_DATA_HOME/shadow-ai/state.sqlite, else ~/.local/share/shadow-ai/state.sqlite.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Record nothing (findings then carry no lifecycle): for one-off scans and tests.
+    #[arg(long, conflicts_with = "state")]
+    pub no_state: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// The state database (default: as for `scan`).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// One JSON object per scan, with every change listed.
+    #[arg(long)]
+    pub json: bool,
+    /// Show the latest N scans.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub limit: usize,
 }
 
 #[derive(Debug, Subcommand)]

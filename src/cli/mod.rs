@@ -25,7 +25,7 @@ use crate::parse::{FORMATS, format_by_id};
 use crate::policy::{Day, Policy, RuleSource};
 use crate::scan::{self, ScanOptions};
 use crate::signature::{SignatureSet, SignatureSource};
-use args::{Args, Command, FailOn, RulesCommand, ScanArgs, SigCommand};
+use args::{Args, Command, FailOn, HistoryArgs, RulesCommand, ScanArgs, SigCommand};
 use std::io::{self, IsTerminal, Write};
 
 /// Exit statuses: a contract for schedulers and CI.
@@ -61,6 +61,7 @@ pub fn run(args: Args) -> u8 {
             };
             rules_check_cmd(&paths, &sigs)
         }
+        Command::History(a) => history_cmd(a),
         Command::Formats => {
             for f in FORMATS {
                 say!(
@@ -247,7 +248,25 @@ fn scan_cmd(a: ScanArgs) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
+    // The state database is opened before anything is read, so a bad one stops the scan.
+    let mut store = match state_path(a.state.as_deref(), a.no_state, a.quiet) {
+        None => None,
+        Some(path) => match crate::state::Store::open(&path) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                warn!("shadow-ai: state: {e}; nothing scanned");
+                return exit::ERROR;
+            }
+        },
+    };
     let (inputs, input_errors) = crate::source::expand(&a.paths);
+    let fingerprint = store.as_ref().and_then(|_| {
+        let options = format!(
+            "format={:?};year={:?};max_line={};max_decompressed={}",
+            a.format, a.year, a.max_line.0, a.max_decompressed.0
+        );
+        crate::state::fingerprint(&inputs, &input_errors, &options)
+    });
     let mut opts = ScanOptions {
         format,
         progress: !a.no_progress && !a.quiet && io::stderr().is_terminal(),
@@ -263,7 +282,7 @@ fn scan_cmd(a: ScanArgs) -> u8 {
     // Approvals are judged as of the day the scan started.
     let today = Day::of(out.summary.started.unwrap_or(crate::time::Timestamp(0)));
     out.summary.policy = Some(policy.apply(&mut out.findings, today));
-    let register = crate::governance::register::entries(
+    let mut register = crate::governance::register::entries(
         &sigs,
         &out.findings,
         &policy.risk,
@@ -273,13 +292,57 @@ fn scan_cmd(a: ScanArgs) -> u8 {
         .iter()
         .map(|e| (e.ai_system.service_id.clone(), e.id.clone()))
         .collect();
-    let intake =
+    let mut intake =
         crate::governance::intake::entries(&sigs, &out.findings, &policy.risk, &register_ids);
+    let mut state_failed = false;
+    if let Some(store) = &mut store {
+        let now = crate::time::Timestamp(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_micros() as i64),
+        );
+        let record = crate::state::ScanRecord {
+            started: out.summary.started.unwrap_or(now),
+            finished: now,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            signatures_version: sigs.version().to_string(),
+            signatures_sha256: sigs.sha256().to_string(),
+            rules_sha256: policy.sha256.clone(),
+            fingerprint,
+            inputs: out.summary.inputs.iter().map(|i| i.path.clone()).collect(),
+            inputs_with_errors: out.summary.totals.inputs_with_errors,
+            records: out.summary.totals.counts.records,
+        };
+        match store.record(&record, &mut out.findings, &mut register, &mut intake) {
+            Ok(l) => out.summary.lifecycle = Some(l),
+            Err(e) => {
+                warn!("shadow-ai: state: {e}; this scan is not recorded");
+                state_failed = true;
+            }
+        }
+    }
+    // The report's trend: the recorded scans, oldest first.
+    let trend: Vec<emit::html::TrendPoint> = store
+        .as_ref()
+        .and_then(|s| s.history(30).ok())
+        .map(|h| {
+            h.iter()
+                .rev()
+                .map(|e| emit::html::TrendPoint {
+                    scan_started: e.started,
+                    findings: e.findings,
+                    new: e.new.len() as u64,
+                    gone: e.gone.len() as u64,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let report = emit::Report {
         findings: &out.findings,
         summary: &out.summary,
         register: &register,
         intake: &intake,
+        trend: &trend,
     };
     let emit_opts = emit::EmitOptions {
         ocsf_version: a.ocsf_version,
@@ -311,12 +374,15 @@ fn scan_cmd(a: ScanArgs) -> u8 {
         let _ = io::stderr()
             .lock()
             .write_all(emit::summary_text::render(&out.summary).as_bytes());
+        if let (Some(store), Some(l)) = (&store, &out.summary.lifecycle) {
+            warn!("{}", state_line(store.path(), l));
+        }
     }
     if let Err(e) = written {
         warn!("shadow-ai: cannot write output: {e}");
         return exit::ERROR;
     }
-    if out.had_errors {
+    if out.had_errors || state_failed {
         return exit::ERROR;
     }
     let fails = |f: &crate::aggregate::Finding| {
@@ -335,5 +401,98 @@ fn scan_cmd(a: ScanArgs) -> u8 {
         exit::FINDINGS
     } else {
         exit::CLEAN
+    }
+}
+
+/// Which state database a command uses: `--state`, else the default one; `None` with
+/// `--no-state`, or when there is no default (warned unless `quiet`).
+fn state_path(
+    explicit: Option<&std::path::Path>,
+    no_state: bool,
+    quiet: bool,
+) -> Option<std::path::PathBuf> {
+    if no_state {
+        return None;
+    }
+    if let Some(p) = explicit {
+        return Some(p.to_path_buf());
+    }
+    let p = crate::state::default_path();
+    if p.is_none() && !quiet {
+        warn!(
+            "shadow-ai: warning: neither XDG_DATA_HOME nor HOME is set, so this scan is not recorded; pass --state FILE (or --no-state)"
+        );
+    }
+    p
+}
+
+/// One line on stderr after a recorded scan.
+fn state_line(path: &std::path::Path, l: &crate::state::LifecycleSummary) -> String {
+    let run = if l.runs > 1 {
+        format!("scan {} again: same inputs, run {}", l.scan, l.runs)
+    } else {
+        format!("scan {}", l.scan)
+    };
+    let since = match l.previous_scan {
+        Some(p) => format!(" since scan {p}"),
+        None => String::new(),
+    };
+    format!(
+        "\nState {} ({run}): {} new, {} recurring, {} gone{since}.",
+        path.display(),
+        l.new,
+        l.recurring,
+        l.gone.len()
+    )
+}
+
+fn history_cmd(a: HistoryArgs) -> u8 {
+    let Some(path) = a.state.or_else(crate::state::default_path) else {
+        warn!(
+            "shadow-ai: neither XDG_DATA_HOME nor HOME is set; name the database with --state FILE"
+        );
+        return exit::ERROR;
+    };
+    let store = match crate::state::Store::open_read_only(&path) {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            if !a.json {
+                say!("No scans recorded in {}.", path.display());
+            }
+            return exit::CLEAN;
+        }
+        Err(e) => {
+            warn!("shadow-ai: state: {e}");
+            return exit::ERROR;
+        }
+    };
+    let entries = match store.history(a.limit) {
+        Ok(h) => h,
+        Err(e) => {
+            warn!("shadow-ai: state: {e}");
+            return exit::ERROR;
+        }
+    };
+    let mut out = io::stdout().lock();
+    let res = (|| -> io::Result<()> {
+        if a.json {
+            for h in &entries {
+                serde_json::to_writer(&mut out, h)?;
+                out.write_all(b"\n")?;
+            }
+        } else if entries.is_empty() {
+            writeln!(out, "No scans recorded in {}.", path.display())?;
+        } else {
+            out.write_all(crate::state::render_history(&entries).as_bytes())?;
+        }
+        out.flush()
+    })();
+    match res {
+        Ok(()) => exit::CLEAN,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => exit::CLEAN,
+        Err(e) => {
+            warn!("shadow-ai: {e}");
+            exit::ERROR
+        }
     }
 }

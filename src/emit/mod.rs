@@ -28,6 +28,8 @@ pub struct Report<'a> {
     pub summary: &'a Summary,
     pub register: &'a [RegisterEntry],
     pub intake: &'a [IntakeEntry],
+    /// Recorded scans, oldest first (empty without a state database).
+    pub trend: &'a [html::TrendPoint],
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -120,7 +122,7 @@ pub fn write(
         OutputFormat::Ocsf => ocsf::write(w, r.findings, r.summary, opts.ocsf_version),
         OutputFormat::Ecs => ecs::write(w, r.findings, r.summary),
         // No scan history is kept yet: the trend section says so.
-        OutputFormat::Html => html::write(w, r, &[]),
+        OutputFormat::Html => html::write(w, r, r.trend),
     }
 }
 

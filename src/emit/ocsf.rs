@@ -745,6 +745,7 @@ pub(crate) mod tests {
             totals: Totals::default(),
             services: Vec::new(),
             inputs: Vec::new(),
+            lifecycle: None,
         }
     }
 
@@ -815,6 +816,7 @@ pub(crate) mod tests {
                 },
             ],
             policy: None,
+            lifecycle: None,
         }
     }
 

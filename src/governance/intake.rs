@@ -76,6 +76,9 @@ pub struct IntakeEntry {
     pub questions: Vec<&'static str>,
     pub decision_options: Vec<&'static str>,
     pub governance_refs: Vec<&'static str>,
+    /// New or recurring across recorded scans (set when a state database is used).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<crate::state::Lifecycle>,
 }
 
 pub fn entries(
@@ -176,6 +179,7 @@ pub fn entries(
             questions: QUESTIONS.to_vec(),
             decision_options: DECISIONS.to_vec(),
             governance_refs: vec!["ISO/IEC 42001 6.1.4", "ISO/IEC 42001 A.5.2", "ISO/IEC 42001 A.9.4", "NIST AI RMF GOVERN 1.6", "NIST AI RMF MAP 1.1"],
+            lifecycle: None,
         });
     }
     out

@@ -79,6 +79,9 @@ pub struct RegisterEntry {
     pub first_seen: Option<Timestamp>,
     #[serde(serialize_with = "ser_time")]
     pub last_seen: Option<Timestamp>,
+    /// New or recurring across recorded scans (set when a state database is used).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<crate::state::Lifecycle>,
 }
 
 /// Findings of one service (and department, when split) that need attention.
@@ -377,6 +380,7 @@ pub fn entries(
             },
             owner,
             intake_id: stable_id("SAI-I-", &["intake/v1", &svc.id]),
+            lifecycle: None,
         });
     }
     out

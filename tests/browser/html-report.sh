@@ -91,7 +91,7 @@ chromium_run canary "file://$work/canary.html" --dump-dom >"$ARTIFACTS/canary.do
 
 # --- 1. The report for the Squid fixture. -------------------------------------------------
 report="$work/report.html"
-"$SHADOW_AI_BIN" scan tests/data/scan/access.log --format-out html -o "$report" -q || [ $? -eq 1 ]
+"$SHADOW_AI_BIN" scan tests/data/scan/access.log --no-state --format-out html -o "$report" -q || [ $? -eq 1 ]
 cp "$report" "$ARTIFACTS/report.html"
 dom="$ARTIFACTS/report.dom.html"
 chromium_run report "file://$report" --dump-dom >"$dom"
@@ -150,7 +150,7 @@ status = "unsanctioned"
 owner = "\"><img src=x onerror=alert(4)>"
 reason = "<b>not approved</b>"
 EOF
-"$SHADOW_AI_BIN" scan "$hostile" --rules "$work/rules.toml" --format-out html \
+"$SHADOW_AI_BIN" scan "$hostile" --rules "$work/rules.toml" --no-state --format-out html \
   -o "$work/hostile.html" -q || [ $? -eq 1 ]
 cp "$work/hostile.html" "$ARTIFACTS/hostile.html"
 hdom="$ARTIFACTS/hostile.dom.html"

@@ -15,7 +15,7 @@ fn s(p: std::path::PathBuf) -> String {
 
 /// Runs a scan that writes HTML to stdout; returns the page and the exit status.
 fn html_of(args: &[&str]) -> (String, Option<i32>) {
-    let mut all = vec!["scan", "--format-out", "html", "-q"];
+    let mut all = vec!["scan", "--format-out", "html", "-q", "--no-state"];
     all.extend_from_slice(args);
     let out = run(&all, None);
     (String::from_utf8(out.stdout).unwrap(), out.status.code())
@@ -287,6 +287,7 @@ fn trend_block_shows_the_history_it_is_given() {
         summary: &out.summary,
         register: &[],
         intake: &[],
+        trend: &[],
     };
     let none = html::render(&report, &[]);
     assert!(none.contains("id=\"no-history\""));
@@ -331,4 +332,41 @@ fn trend_block_shows_the_history_it_is_given() {
     assert!(rows[1].contains("<td class=\"n\">4</td><td class=\"n\">1</td><td class=\"n\">2</td>"));
     assert_self_contained(&h);
     assert_balanced(&h, &["section", "table", "tr", "svg", "g", "div"]);
+}
+
+/// With a state database, the report's trend block shows the recorded scans.
+#[test]
+fn recorded_scans_fill_the_trend() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.sqlite");
+    let (log, other) = (s(data("scan/access.log")), dir.path().join("other.log"));
+    std::fs::write(
+        &other,
+        std::fs::read(data("scan/access.log"))
+            .unwrap()
+            .split(|&b| b == b'\n')
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(&b'\n'),
+    )
+    .unwrap();
+    let st = s(state);
+    for input in [s(other), log] {
+        let out = run(
+            &["scan", &input, "-q", "--state", &st, "--format-out", "html"],
+            None,
+        );
+        let h = String::from_utf8(out.stdout).unwrap();
+        assert!(h.contains("Trend across scans"), "no trend section");
+        if input.ends_with("access.log") {
+            assert!(
+                !h.contains("No history yet"),
+                "second scan: the history is there"
+            );
+            assert!(
+                h.contains("id=\"trend-table\""),
+                "a table of the recorded scans"
+            );
+        }
+    }
 }

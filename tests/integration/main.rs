@@ -8,4 +8,5 @@ mod packaging;
 mod robustness;
 mod schema;
 mod soc;
+mod state;
 mod util;

@@ -56,6 +56,7 @@ fn lines(format: OutputFormat, out: &scan::ScanOutput, opts: &EmitOptions) -> Ve
         summary: &out.summary,
         register: &[],
         intake: &[],
+        trend: &[],
     };
     let mut buf = Vec::new();
     emit::write(format, &mut buf, &report, opts).unwrap();

@@ -14,11 +14,14 @@ pub fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-/// Runs the built binary with `args`, feeding `stdin` if given.
+/// Runs the built binary with `args`, feeding `stdin` if given. The default state
+/// database goes to a temporary folder (removed afterwards), never into the real home.
 pub fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let data_home = tempfile::tempdir().expect("temporary XDG_DATA_HOME");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_shadow-ai"));
     cmd.args(args)
         .env_remove("RUST_LOG")
+        .env("XDG_DATA_HOME", data_home.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     cmd.stdin(if stdin.is_some() {
