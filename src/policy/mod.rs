@@ -559,7 +559,7 @@ reason = "jurisdiction"
     #[test]
     fn shipped_rules_pass_their_tests() {
         let sigs = SignatureSource::builtin().compile().unwrap();
-        for path in ["rules/default.toml", "rules/examples/acme.toml"] {
+        let load = |path: &str| {
             let mut src = RuleSource::default();
             src.add_path(
                 std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -567,9 +567,29 @@ reason = "jurisdiction"
                     .as_path(),
             )
             .unwrap();
-            let (p, tests) = src.compile(&sigs).unwrap();
-            assert!(!tests.is_empty(), "{path} carries tests");
-            assert_eq!(run_tests(&p, &sigs, &tests), Vec::<String>::new(), "{path}");
+            src.compile(&sigs).unwrap()
+        };
+        let (p, tests) = load("rules/examples/acme.toml");
+        assert!(!tests.is_empty());
+        assert_eq!(run_tests(&p, &sigs, &tests), Vec::<String>::new());
+        // The default policy sanctions nothing: every service, any subject, is unsanctioned.
+        let (p, _) = load("rules/default.toml");
+        assert!(p.rules.is_empty() && p.departments.is_empty() && p.exclusions.is_empty());
+        for svc in sigs.services() {
+            let u = Use {
+                service: &svc.id,
+                category: &svc.category,
+                blocked: 0,
+                allowed: 1,
+            };
+            let v = p.evaluate_use(
+                SubjectKind::User,
+                "anyone",
+                &[],
+                &u,
+                Day::parse("2026-11-27").unwrap(),
+            );
+            assert_eq!(v.status, Status::Unsanctioned, "{}", svc.id);
         }
     }
 }
