@@ -5,6 +5,7 @@ use super::net::Subnet;
 use super::raw::{RawRules, RawScope, RawTest};
 use super::{Day, Department, Exclusion, Policy, Rule, Scope, Status, Use};
 use crate::aggregate::SubjectKind;
+use crate::signature::compile::{hash_file, load_toml};
 use crate::signature::{CATEGORIES, SignatureSet};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -89,25 +90,15 @@ impl RuleSource {
         let mut tests = Vec::new();
         let mut hasher = Sha256::new();
         for (name, text) in &self.files {
-            hasher.update(name.rsplit(['/', '\\']).next().unwrap_or(name).as_bytes());
-            hasher.update([0]);
-            hasher.update(text.as_bytes());
-            hasher.update([0]);
+            hash_file(&mut hasher, short(name), text);
             policy.files.push(name.clone());
-            let raw: RawRules = match toml::from_str(text) {
+            let raw: RawRules = match load_toml(name, text, |r: &RawRules| r.schema) {
                 Ok(r) => r,
                 Err(e) => {
-                    errors.push(RulesError(format!("{name}: {}", e.to_string().trim_end())));
+                    errors.push(RulesError(e));
                     continue;
                 }
             };
-            if raw.schema != 1 {
-                errors.push(RulesError(format!(
-                    "{name}: schema = {}: this build reads schema 1",
-                    raw.schema
-                )));
-                continue;
-            }
             let mut ctx = Ctx {
                 name,
                 sigs,

@@ -90,24 +90,14 @@ impl SignatureSource {
                 .next()
                 .unwrap_or(name)
                 .trim_end_matches(".toml");
-            hasher.update(stem.as_bytes());
-            hasher.update([0]);
-            hasher.update(text.as_bytes());
-            hasher.update([0]);
-            let raw: RawFile = match toml::from_str(text) {
+            hash_file(&mut hasher, stem, text);
+            let raw: RawFile = match load_toml(name, text, |r: &RawFile| r.schema) {
                 Ok(r) => r,
                 Err(e) => {
-                    errors.push(LoadError(format!("{name}: {}", e.to_string().trim_end())));
+                    errors.push(LoadError(e));
                     continue;
                 }
             };
-            if raw.schema != 1 {
-                errors.push(LoadError(format!(
-                    "{name}: schema = {}: this build reads schema 1",
-                    raw.schema
-                )));
-                continue;
-            }
             if raw.vendor_id != stem {
                 errors.push(LoadError(format!(
                     "{name}: vendor_id {:?} must equal the file name {stem:?}",
@@ -163,6 +153,29 @@ impl SignatureSource {
             Err(errors)
         }
     }
+}
+
+/// Signature and rule files share one loading contract: TOML, unknown keys refused,
+/// `schema = 1`. Errors name the file.
+pub(crate) fn load_toml<T: serde::de::DeserializeOwned>(
+    name: &str,
+    text: &str,
+    schema: fn(&T) -> u32,
+) -> Result<T, String> {
+    let raw: T =
+        toml::from_str(text).map_err(|e| format!("{name}: {}", e.to_string().trim_end()))?;
+    match schema(&raw) {
+        1 => Ok(raw),
+        v => Err(format!("{name}: schema = {v}: this build reads schema 1")),
+    }
+}
+
+/// Adds one file to a set checksum: its name, then its text, each NUL-terminated.
+pub(crate) fn hash_file(hasher: &mut Sha256, name: &str, text: &str) {
+    hasher.update(name.as_bytes());
+    hasher.update([0]);
+    hasher.update(text.as_bytes());
+    hasher.update([0]);
 }
 
 pub fn hex(bytes: &[u8]) -> String {

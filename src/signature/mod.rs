@@ -3,7 +3,7 @@
 //! Files are read in two steps, as the style guide asks: `raw` (serde, unknown keys
 //! rejected) → `compile` (validated, normalised, indexed, no I/O). `set` does the matching.
 
-mod compile;
+pub(crate) mod compile;
 pub mod host;
 mod raw;
 mod set;
