@@ -385,12 +385,16 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(io(e)),
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| StateError::Sqlite(path.to_path_buf(), e))?;
-        let mut store = Store {
+        let mut store = Store::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        store.prepare(true)?;
+        Ok(store)
+    }
+
+    /// Opens the database with `mode` and the busy timeout every command uses.
+    fn connect(path: &Path, mode: OpenFlags) -> Result<Store, StateError> {
+        let conn = Connection::open_with_flags(path, mode | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(|e| StateError::Sqlite(path.to_path_buf(), e))?;
+        let store = Store {
             conn,
             path: path.to_path_buf(),
         };
@@ -398,7 +402,6 @@ impl Store {
             .conn
             .busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| store.err(e))?;
-        store.prepare(true)?;
         Ok(store)
     }
 
@@ -407,19 +410,7 @@ impl Store {
         if !path.exists() {
             return Ok(None);
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| StateError::Sqlite(path.to_path_buf(), e))?;
-        let mut store = Store {
-            conn,
-            path: path.to_path_buf(),
-        };
-        store
-            .conn
-            .busy_timeout(BUSY_TIMEOUT)
-            .map_err(|e| store.err(e))?;
+        let mut store = Store::connect(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         Ok(store.prepare(false)?.then_some(store))
     }
 
