@@ -5,6 +5,7 @@
 //! [`Observation`]s it emits. Parsers never panic on input: a line they can't read is a
 //! [`ParseError`] with a short static reason, counted and reported by the engine.
 
+pub mod capture;
 pub mod dns;
 pub mod proxy;
 pub mod syslog;
