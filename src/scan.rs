@@ -9,7 +9,7 @@ use crate::aggregate::{Aggregator, EvidenceRef, Finding};
 use crate::observation::Observation;
 use crate::parse::{Format, FormatCtx, LineKind, ParseError};
 use crate::signature::{Hit, MatchScratch, SignatureSet};
-use crate::source::decompress::{Capped, Compression};
+use crate::source::decompress::{Capped, Compression, Prefetch};
 use crate::source::detect::{self, Detected, HEAD_BYTES};
 use crate::source::lines::{Counting, Line, LineReader};
 use crate::source::{Input, InputError, InputPath};
@@ -424,6 +424,12 @@ impl Worker<'_> {
             self.opts.max_decompressed
         };
         let decoded = Capped::new(compression.decoder(shared)?, cap);
+        // Decompression runs ahead on its own thread; plain input needs no second thread.
+        let decoded: Box<dyn Read> = if compression == Compression::None {
+            Box::new(decoded)
+        } else {
+            Box::new(Prefetch::new(decoded))
+        };
         let mut lines = LineReader::new(decoded, self.opts.max_line);
         // Windows tools write a UTF-8 byte-order mark; it is not part of the first line.
         lines.peek(4);

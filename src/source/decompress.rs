@@ -82,6 +82,81 @@ impl<R: Read> Read for Capped<R> {
     }
 }
 
+/// Reads `inner` on a thread of its own, a few chunks ahead, so decompressing one input
+/// and parsing it use two cores. Buffers go back and forth instead of being reallocated.
+pub struct Prefetch {
+    rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    back: std::sync::mpsc::SyncSender<Vec<u8>>,
+    cur: Vec<u8>,
+    pos: usize,
+}
+
+const PREFETCH_CHUNK: usize = 256 * 1024;
+
+impl Prefetch {
+    pub fn new<R: Read + Send + 'static>(mut inner: R) -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(2);
+        let (back, spare) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        std::thread::spawn(move || {
+            loop {
+                let mut buf = spare.try_recv().unwrap_or_default();
+                buf.resize(PREFETCH_CHUNK, 0);
+                let mut n = 0;
+                let mut result = Ok(());
+                while n < buf.len() {
+                    match inner.read(&mut buf[n..]) {
+                        Ok(0) => break,
+                        Ok(k) => n += k,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(e) => {
+                            result = Err(e);
+                            break;
+                        }
+                    }
+                }
+                buf.truncate(n);
+                let eof = n < PREFETCH_CHUNK;
+                // Data read before an error is delivered first, then the error.
+                if n > 0 && tx.send(Ok(buf)).is_err() {
+                    return; // the reader was dropped
+                }
+                if let Err(e) = result {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+                if eof {
+                    return;
+                }
+            }
+        });
+        Prefetch {
+            rx,
+            back,
+            cur: Vec::new(),
+            pos: 0,
+        }
+    }
+}
+
+impl Read for Prefetch {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.cur.len() {
+            let used = std::mem::take(&mut self.cur);
+            let _ = self.back.try_send(used);
+            self.pos = 0;
+            match self.rx.recv() {
+                Ok(Ok(buf)) => self.cur = buf,
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0), // the producer finished
+            }
+        }
+        let n = out.len().min(self.cur.len() - self.pos);
+        out[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +204,30 @@ mod tests {
             .read_to_string(&mut out)
             .unwrap();
         assert_eq!(out, "bz line\n");
+    }
+
+    #[test]
+    fn prefetch_delivers_every_byte_then_the_error() {
+        let data: Vec<u8> = (0..3 * PREFETCH_CHUNK + 17)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let mut out = Vec::new();
+        Prefetch::new(io::Cursor::new(data.clone()))
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, data);
+        // A decoder that fails part-way: what came before the error is read, then the error.
+        let gz = gzip(&data);
+        let cut = gz[..gz.len() / 2].to_vec();
+        let mut r = Prefetch::new(Compression::Gzip.decoder(io::Cursor::new(cut)).unwrap());
+        let mut out = Vec::new();
+        let err = r.read_to_end(&mut out).unwrap_err();
+        assert!(
+            !out.is_empty() && data.starts_with(&out),
+            "{} bytes",
+            out.len()
+        );
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
     }
 
     #[test]
