@@ -1,10 +1,6 @@
 //! The binary: exit statuses, stdin, output files and formats, signature commands.
 
-use crate::util::{data, findings, repo, run, stdout_records, summary};
-
-fn s(p: std::path::PathBuf) -> String {
-    p.display().to_string()
-}
+use crate::util::{data, findings, repo, run, s, stdout_records, summary};
 
 #[test]
 fn findings_exit_1_and_jsonl_on_stdout() {
@@ -200,7 +196,7 @@ fn broken_signature_folder_is_reported_with_file_and_field() {
         "schema = 1\nvendor = \"Acme\"\nvendor_id = \"acme\"\n[[service]]\nid = \"acme-bot\"\nname = \"Bot\"\ncategory = \"chat-assistant\"\ndescription = \"d\"\nindicators = [{ domain = \"gemini.com\", confidence = \"certain\" }]\nexamples = { match = [\"gemini.com\"], no_match = [\"x.example\"] }\n",
     )
     .unwrap();
-    let out = run(&["signatures", "check", &s(dir.path().to_path_buf())], None);
+    let out = run(&["signatures", "check", &s(dir.path())], None);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
@@ -226,7 +222,7 @@ examples = { match = ["www.example.com"], no_match = ["example.com"] }
 fn signature_folders_add_to_or_replace_the_builtin_set() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("acme.toml"), ACME).unwrap();
-    let sigs = s(dir.path().to_path_buf());
+    let sigs = s(dir.path());
     let log = s(data("scan/access.log"));
     let out = run(&["scan", &log, "-q", "--signatures", &sigs], None);
     let recs = stdout_records(&out);

@@ -1,10 +1,6 @@
 //! Register and intake entries from a scan with the example organisation's policy.
 
-use crate::util::{data, repo, run};
-
-fn s(p: std::path::PathBuf) -> String {
-    p.display().to_string()
-}
+use crate::util::{data, repo, run, s, sorted_names};
 
 const ORG: &str = r#"schema = 1
 [[department]]
@@ -49,11 +45,7 @@ fn out_dir_writes_register_and_intake_with_stable_ids() {
         String::from_utf8_lossy(&res.stderr)
     );
     assert!(res.stdout.is_empty());
-    let mut names: Vec<String> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
+    let names = sorted_names(&out);
     assert_eq!(
         names,
         [
@@ -212,11 +204,7 @@ fn example_policy_on_example_logs() {
         None,
     );
     assert_eq!(res.status.code(), Some(1));
-    let mut names: Vec<String> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
+    let names = sorted_names(&out);
     assert_eq!(names, ["intake.json", "register.json"]);
     let register: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("register.json")).unwrap()).unwrap();

@@ -1,17 +1,13 @@
 //! The HTML report: what it shows for the Squid fixture, that it can load nothing, that
 //! hostile values from logs and rules stay text, and the trend block through the library.
 
-use crate::util::{data, run, stdout_records, summary};
+use crate::util::{data, run, s, stdout_records, summary};
 use shadow_ai::emit::Report;
 use shadow_ai::emit::html::{self, TrendPoint};
 use shadow_ai::scan::{self, ScanOptions};
 use shadow_ai::signature::SignatureSource;
 use shadow_ai::source::expand;
 use shadow_ai::time::Timestamp;
-
-fn s(p: std::path::PathBuf) -> String {
-    p.display().to_string()
-}
 
 /// Runs a scan that writes HTML to stdout; returns the page and the exit status.
 fn html_of(args: &[&str]) -> (String, Option<i32>) {
@@ -192,7 +188,7 @@ fn section<'a>(h: &'a str, id: &str) -> &'a str {
 fn out_dir_writes_report_html() {
     let dir = tempfile::tempdir().unwrap();
     let log = s(data("scan/access.log"));
-    let d = s(dir.path().to_path_buf());
+    let d = s(dir.path());
     let out = run(
         &["scan", &log, "-q", "--out-dir", &d, "--outputs", "html"],
         None,
@@ -208,16 +204,7 @@ fn out_dir_writes_report_html() {
     assert!(h.contains("id=\"kpi-records\" data-value=\"8\""));
     // And it is part of the default set.
     let all = tempfile::tempdir().unwrap();
-    run(
-        &[
-            "scan",
-            &log,
-            "-q",
-            "--out-dir",
-            &s(all.path().to_path_buf()),
-        ],
-        None,
-    );
+    run(&["scan", &log, "-q", "--out-dir", &s(all.path())], None);
     assert!(all.path().join("report.html").is_file());
 }
 

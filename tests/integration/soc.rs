@@ -2,7 +2,7 @@
 //! OCSF Detection Finding attributes and exact ids, the ECS categorization and field names.
 //! Field lists come from the research notes (`research/outputs.md` §1.3, §2.2–2.4).
 
-use crate::util::{data, run};
+use crate::util::{data, run, sorted_names};
 use serde_json::{Value, json};
 use shadow_ai::emit::ocsf::OcsfVersion;
 use shadow_ai::emit::{self, EmitOptions, OutputFormat, Report};
@@ -412,11 +412,7 @@ fn cli_soc_formats() {
         None,
     );
     assert_eq!(out.status.code(), Some(1));
-    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
+    let names = sorted_names(&out_dir);
     assert_eq!(names, ["findings.ecs.jsonl", "findings.ocsf.jsonl"]);
     let ocsf = std::fs::read_to_string(out_dir.join("findings.ocsf.jsonl")).unwrap();
     assert_eq!(ocsf.lines().count(), 3);

@@ -1,14 +1,10 @@
 //! The state database end to end: the binary run repeatedly with `--state`, `history`,
 //! `--no-state`, the default location and a database from a newer version.
 
-use crate::util::{data, findings, repo, run, stdout_records, summary};
+use crate::util::{data, findings, repo, run, s, stdout_records, summary};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn s(p: &Path) -> String {
-    p.display().to_string()
-}
 
 /// Day 1: alice on ChatGPT, 10.1.2.4 on the OpenAI API, bob's blocked Claude use.
 fn day1(dir: &Path) -> PathBuf {

@@ -59,3 +59,18 @@ pub fn summary(records: &[serde_json::Value]) -> &serde_json::Value {
         .find(|r| r["record_type"] == "summary")
         .expect("a summary record")
 }
+
+/// A path as a command-line argument.
+pub fn s(p: impl AsRef<Path>) -> String {
+    p.as_ref().display().to_string()
+}
+
+/// The names in a folder, sorted.
+pub fn sorted_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
