@@ -176,10 +176,6 @@ fn add_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
 }
 
 impl Aggregator {
-    pub fn is_empty(&self) -> bool {
-        self.accs.is_empty()
-    }
-
     /// Records that `o` fired `hit`. `host` is the normalised host the matcher saw.
     pub fn add(
         &mut self,

@@ -114,12 +114,6 @@ pub fn line_vote(head: &[u8], skip: fn(&[u8]) -> bool, pred: fn(&[u8]) -> bool) 
     (yes * 100).checked_div(total).map_or(0, |v| v as u8)
 }
 
-/// Fields separated by runs of ASCII spaces (and tabs), as many access logs pad them.
-pub fn space_fields(line: &[u8]) -> impl Iterator<Item = &[u8]> {
-    line.split(|&b| b == b' ' || b == b'\t')
-        .filter(|f| !f.is_empty())
-}
-
 /// Parses `text` with a fresh parser of `format`: every observation (owned) and every
 /// error with its 1-based line number. For tests and small tools, not the hot path.
 pub fn parse_text(

@@ -2,7 +2,7 @@
 //! suffixes (most specific wins); paths and user agents through Aho-Corasick automata.
 
 use super::host::{HostPattern, normalize_host, suffix_starts};
-use super::{Confidence, Example, Field, Indicator, Service};
+use super::{Example, Field, Indicator, Service};
 use crate::observation::Observation;
 use crate::parse::url::split_url;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
@@ -354,11 +354,6 @@ impl SignatureSet {
             }
         }
         failures
-    }
-
-    /// Strongest confidence among `hits` for `service`, ignoring supporting indicators.
-    pub fn confidence_of(&self, hit: &Hit) -> Confidence {
-        self.indicators[hit.indicator].confidence
     }
 }
 
