@@ -24,12 +24,14 @@ pub const MAX_CLIENTS: usize = 16;
 const VALUE_CHARS: usize = 256;
 
 /// Where an observation came from: input, part of the input (a byte range parsed on its
-/// own), and line number within that part. Parts are resolved to file lines at the end.
+/// own), and line number within that part (packet number for captures). Parts are
+/// resolved to file lines at the end.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EvidenceRef {
     pub input: u32,
     pub part: u32,
     pub line: u64,
+    pub time: Option<Timestamp>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -156,12 +158,13 @@ fn action_index(a: Action) -> usize {
     Action::ALL.iter().position(|x| *x == a).unwrap_or(0)
 }
 
-const KINDS: [ObsKind; 5] = [
+const KINDS: [ObsKind; 6] = [
     ObsKind::DnsQuery,
     ObsKind::DnsResponse,
     ObsKind::HttpRequest,
     ObsKind::HttpConnect,
     ObsKind::TlsServerName,
+    ObsKind::Connection,
 ];
 
 fn kind_bit(k: ObsKind) -> u8 {
@@ -323,7 +326,7 @@ impl Aggregator {
     pub fn finish(
         self,
         sigs: &SignatureSet,
-        locate: &dyn Fn(EvidenceRef) -> (String, u64),
+        locate: &dyn Fn(EvidenceRef) -> Evidence,
     ) -> (Vec<Finding>, u64) {
         let mut supporting_only = 0;
         let mut out = Vec::with_capacity(self.accs.len());
@@ -387,14 +390,7 @@ impl Aggregator {
                     })
                     .collect(),
                 matched_values_dropped: a.value_hits - shown_hits,
-                evidence: a
-                    .evidence
-                    .into_iter()
-                    .map(|e| {
-                        let (file, line) = locate(e);
-                        Evidence { file, line }
-                    })
-                    .collect(),
+                evidence: a.evidence.into_iter().map(locate).collect(),
                 policy: None,
                 lifecycle: None,
             });
@@ -445,10 +441,29 @@ pub struct Matched {
     pub events: u64,
 }
 
+/// A line of a log, or a packet of a capture, that showed a use.
 #[derive(Clone, Debug, Serialize)]
 pub struct Evidence {
     pub file: String,
-    pub line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// 1-based packet number (tshark's frame number), for captures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packet: Option<u64>,
+    /// When the record or packet was logged, when it says.
+    #[serde(serialize_with = "ser_time", skip_serializing_if = "Option::is_none")]
+    pub time: Option<Timestamp>,
+}
+
+impl Evidence {
+    /// `file:line` or `file#packet`.
+    pub fn location(&self) -> String {
+        match (self.line, self.packet) {
+            (Some(l), _) => format!("{}:{l}", self.file),
+            (None, Some(p)) => format!("{}#{p}", self.file),
+            (None, None) => self.file.clone(),
+        }
+    }
 }
 
 /// One service used by one subject, as seen across every input of a scan.

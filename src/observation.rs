@@ -20,6 +20,9 @@ pub enum ObsKind {
     HttpConnect,
     /// A TLS (or QUIC) ClientHello server name.
     TlsServerName,
+    /// A connection (in a packet capture) to an address that an earlier DNS answer gave
+    /// for the name: no server name or Host was visible in the connection itself.
+    Connection,
 }
 
 impl ObsKind {
@@ -30,6 +33,7 @@ impl ObsKind {
             ObsKind::HttpRequest => "http_request",
             ObsKind::HttpConnect => "http_connect",
             ObsKind::TlsServerName => "tls_server_name",
+            ObsKind::Connection => "connection",
         }
     }
 

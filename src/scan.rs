@@ -5,8 +5,10 @@
 //! between lines, one byte range of it, so a single big log still uses every core.
 //! Line numbers in ranges are resolved once all ranges are counted.
 
-use crate::aggregate::{Aggregator, EvidenceRef, Finding};
+use crate::aggregate::{Aggregator, Evidence, EvidenceRef, Finding};
 use crate::observation::Observation;
+use crate::parse::capture::reader::{self as capture_reader, CaptureReader};
+use crate::parse::capture::session::{CaptureConfig, PacketRef, Session};
 use crate::parse::{Format, FormatCtx, LineKind, ParseError};
 use crate::signature::{Hit, MatchScratch, SignatureSet};
 use crate::source::decompress::{Capped, Compression, Prefetch};
@@ -37,6 +39,8 @@ pub struct ScanOptions {
     pub progress: bool,
     /// Year for timestamps that omit it; default: each file's modification year.
     pub year: Option<i32>,
+    /// How packet captures are read.
+    pub capture: CaptureConfig,
 }
 
 impl Default for ScanOptions {
@@ -49,6 +53,7 @@ impl Default for ScanOptions {
             split_bytes: 64 << 20,
             progress: false,
             year: None,
+            capture: CaptureConfig::default(),
         }
     }
 }
@@ -78,8 +83,8 @@ struct JobResult {
     input: usize,
     part: u32,
     stats: InputSummary,
-    /// Skipped lines (part-relative line numbers).
-    skips: Vec<(u64, &'static str)>,
+    /// Skipped records (part-relative line numbers).
+    skips: Vec<SkipExample>,
     status: InputStatus,
 }
 
@@ -155,12 +160,30 @@ pub fn run(
         line_base[r.input].push(running[r.input]);
         running[r.input] += r.stats.counts.lines;
     }
+    let mut is_capture = vec![false; inputs.len()];
+    for r in &results {
+        is_capture[r.input] |= r.stats.capture.is_some();
+    }
     let locate = |e: EvidenceRef| {
+        let file = inputs[e.input as usize].path.to_string();
+        if is_capture[e.input as usize] {
+            return Evidence {
+                file,
+                line: None,
+                packet: Some(e.line),
+                time: e.time,
+            };
+        }
         let base = line_base[e.input as usize]
             .get(e.part as usize)
             .copied()
             .unwrap_or(0);
-        (inputs[e.input as usize].path.to_string(), base + e.line)
+        Evidence {
+            file,
+            line: Some(base + e.line),
+            packet: None,
+            time: e.time,
+        }
     };
     let mut summaries: Vec<InputSummary> = inputs
         .iter()
@@ -189,12 +212,11 @@ pub fn run(
             .get(r.part as usize)
             .copied()
             .unwrap_or(0);
-        for &(line, reason) in &r.skips {
+        for ex in &r.skips {
             if s.skip_examples.len() < MAX_SKIP_EXAMPLES {
-                s.skip_examples.push(SkipExample {
-                    line: base + line,
-                    reason,
-                });
+                let mut ex = ex.clone();
+                ex.line = ex.line.map(|l| base + l);
+                s.skip_examples.push(ex);
             }
         }
     }
@@ -446,6 +468,14 @@ impl Worker<'_> {
                 None => Ok(()),
             };
         }
+        if capture_reader::sniff(head) {
+            if let Some(e) = lines.take_error() {
+                return Err(e);
+            }
+            let res = self.capture(lines.into_read(), idx, r);
+            r.stats.counts.bytes_read = bytes_read.load(Ordering::Relaxed);
+            return res;
+        }
         let detected = detect::detect(head);
         // A read error in the head (a corrupt or truncated gzip) is that error, not an
         // unknown format.
@@ -541,6 +571,91 @@ impl Worker<'_> {
         }
     }
 
+    /// Reads a packet capture: every packet is a record; connections report when they
+    /// end, so a packet read earlier may count as matched later.
+    fn capture(&mut self, src: impl Read, idx: usize, r: &mut JobResult) -> io::Result<()> {
+        let mut reader = CaptureReader::new(src).map_err(|e| {
+            io::Error::new(
+                e.io.unwrap_or(io::ErrorKind::InvalidData),
+                format!("not a readable capture: {e}"),
+            )
+        })?;
+        r.stats.format = Some(match reader.format() {
+            capture_reader::CaptureFormat::Pcap => "capture.pcap",
+            capture_reader::CaptureFormat::PcapNg => "capture.pcapng",
+        });
+        let mut session = Session::new(self.opts.capture.clone());
+        let sigs = self.sigs;
+        let (agg, scratch, hits) = (&mut self.agg, &mut self.scratch, &mut self.hits);
+        let mut observations = 0u64;
+        let mut sink = |o: &Observation<'_>, at: PacketRef| {
+            observations += 1;
+            sigs.match_into(o, scratch, hits);
+            let ev = EvidenceRef {
+                input: idx as u32,
+                part: 0,
+                line: at.number,
+                time: at.time,
+            };
+            for h in hits.iter() {
+                agg.add(sigs, h, o, &scratch.host, ev);
+            }
+            !hits.is_empty()
+        };
+        let st = &mut r.stats;
+        let mut stopped = None;
+        while let Some(p) = reader.next_packet() {
+            match p {
+                Ok(p) => {
+                    let number = p.number;
+                    match session.packet(&p, &mut sink) {
+                        Ok(()) => st.counts.records += 1,
+                        Err(reason) => skip_at(
+                            st,
+                            &mut r.skips,
+                            SkipExample {
+                                line: None,
+                                packet: Some(number),
+                                offset: None,
+                                reason,
+                            },
+                        ),
+                    }
+                }
+                // A record cut short by the end of the input, or one the reader can step
+                // over: counted, and reading goes on.
+                Err(e)
+                    if e.io.is_none() && (!e.ends_input || e.reason.starts_with("truncated")) =>
+                {
+                    skip_at(
+                        st,
+                        &mut r.skips,
+                        SkipExample {
+                            line: None,
+                            packet: None,
+                            offset: Some(e.offset),
+                            reason: e.reason,
+                        },
+                    )
+                }
+                Err(e) => stopped = Some(e),
+            }
+        }
+        session.finish(&mut sink);
+        st.counts.observations += observations;
+        st.counts.matched = session.matched_packets();
+        st.counts.unmatched = st.counts.records - st.counts.skipped - st.counts.matched;
+        st.counts.bytes_decoded = reader.position();
+        st.capture = Some(session.stats());
+        match stopped {
+            Some(e) => Err(io::Error::new(
+                e.io.unwrap_or(io::ErrorKind::InvalidData),
+                format!("{e}; the rest of the input was not read"),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// Feeds lines to a fresh parser until the input ends or a line starts at or past
     /// `stop` (an offset in `lines`' terms).
     #[allow(clippy::too_many_arguments)]
@@ -590,12 +705,14 @@ impl Worker<'_> {
                 input: idx as u32,
                 part,
                 line: line_no,
+                time: None,
             };
             let res = parser.parse_line(text, &mut |o: &Observation<'_>| {
                 observations += 1;
                 sigs.match_into(o, scratch, hits);
                 if !hits.is_empty() {
                     matched = true;
+                    let ev = EvidenceRef { time: o.time, ..ev };
                     for h in hits.iter() {
                         agg.add(sigs, h, o, &scratch.host, ev);
                     }
@@ -618,12 +735,25 @@ impl Worker<'_> {
     }
 }
 
-fn skip(st: &mut InputSummary, skips: &mut Vec<(u64, &'static str)>, line: u64, e: ParseError) {
+fn skip(st: &mut InputSummary, skips: &mut Vec<SkipExample>, line: u64, e: ParseError) {
+    skip_at(
+        st,
+        skips,
+        SkipExample {
+            line: Some(line),
+            packet: None,
+            offset: None,
+            reason: e.0,
+        },
+    );
+}
+
+fn skip_at(st: &mut InputSummary, skips: &mut Vec<SkipExample>, ex: SkipExample) {
     st.counts.records += 1;
     st.counts.skipped += 1;
-    *st.skip_reasons.entry(e.0).or_default() += 1;
+    *st.skip_reasons.entry(ex.reason).or_default() += 1;
     if skips.len() < MAX_SKIP_EXAMPLES {
-        skips.push((line, e.0));
+        skips.push(ex);
     }
 }
 

@@ -22,10 +22,38 @@ pub enum InputStatus {
     UnknownFormat,
 }
 
+/// Where a skipped record was: a line of a log, or a packet (and byte offset) of a capture.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct SkipExample {
-    pub line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packet: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
     pub reason: &'static str,
+}
+
+impl SkipExample {
+    /// `:line`, `#packet` or `@offset`, to follow the file name.
+    pub fn location(&self) -> String {
+        match (self.line, self.packet, self.offset) {
+            (Some(l), _, _) => format!(":{l}"),
+            (None, Some(p), _) => format!("#{p}"),
+            (None, None, Some(o)) => format!(" at byte {o}"),
+            _ => String::new(),
+        }
+    }
+
+    /// `line 5`, `packet 3` or `byte 1234`.
+    pub fn describe(&self) -> String {
+        match (self.line, self.packet, self.offset) {
+            (Some(l), _, _) => format!("line {l}"),
+            (None, Some(p), _) => format!("packet {p}"),
+            (None, None, Some(o)) => format!("byte {o}"),
+            _ => String::new(),
+        }
+    }
 }
 
 /// What was read. `records = matched + unmatched + skipped` always holds.
@@ -75,11 +103,17 @@ pub struct InputSummary {
     pub skip_examples: Vec<SkipExample>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// For a packet capture: what was read beyond packets (flows, handshakes, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture: Option<crate::parse::capture::session::CaptureStats>,
 }
 
 impl InputSummary {
     pub fn add_counts(&mut self, o: &InputSummary) {
         self.counts.add(&o.counts);
+        if let Some(c) = &o.capture {
+            self.capture.get_or_insert_with(Default::default).add(c);
+        }
         for (k, v) in &o.skip_reasons {
             *self.skip_reasons.entry(k).or_default() += v;
         }

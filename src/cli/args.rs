@@ -13,6 +13,8 @@ pub struct Args {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Scan logs (files, folders, compressed files, `-` for stdin) for AI service use.
     Scan(ScanArgs),
@@ -93,6 +95,13 @@ pub struct ScanArgs {
     /// Year for timestamps that carry none (syslog); default: each file's modification year.
     #[arg(long)]
     pub year: Option<i32>,
+    /// Captures: also read this port's UDP and TCP traffic as DNS (53 always is; repeatable).
+    #[arg(long, value_name = "PORT")]
+    pub dns_port: Vec<u16>,
+    /// Captures: most connections tracked at once; beyond it the least recently seen are
+    /// reported and dropped (counted as evicted).
+    #[arg(long, default_value_t = 131_072, value_name = "N")]
+    pub max_flows: usize,
     /// Record the scan in this state database (SQLite) so findings are marked new or
     /// recurring and the summary lists those gone. Default:
     /// $XDG_DATA_HOME/shadow-ai/state.sqlite, else ~/.local/share/shadow-ai/state.sqlite.

@@ -71,6 +71,15 @@ pub fn run(args: Args) -> u8 {
                     if f.splittable { "" } else { " (read in order)" }
                 );
             }
+            // Recognised by their magic bytes, whatever --format says.
+            say!(
+                "{:<18} pcap capture (both byte orders, µs/ns): DNS, TLS/QUIC server names, HTTP, flows",
+                "capture.pcap"
+            );
+            say!(
+                "{:<18} pcapng capture (sections, interfaces, link types): as capture.pcap",
+                "capture.pcapng"
+            );
             exit::CLEAN
         }
         Command::Generate { command } => generate::run(&command),
@@ -262,8 +271,8 @@ fn scan_cmd(a: ScanArgs) -> u8 {
     let (inputs, input_errors) = crate::source::expand(&a.paths);
     let fingerprint = store.as_ref().and_then(|_| {
         let options = format!(
-            "format={:?};year={:?};max_line={};max_decompressed={}",
-            a.format, a.year, a.max_line.0, a.max_decompressed.0
+            "format={:?};year={:?};max_line={};max_decompressed={};dns_port={:?};max_flows={}",
+            a.format, a.year, a.max_line.0, a.max_decompressed.0, a.dns_port, a.max_flows
         );
         crate::state::fingerprint(&inputs, &input_errors, &options)
     });
@@ -278,6 +287,12 @@ fn scan_cmd(a: ScanArgs) -> u8 {
     if let Some(t) = a.threads {
         opts.threads = t.max(1);
     }
+    for &p in &a.dns_port {
+        if !opts.capture.dns_ports.contains(&p) {
+            opts.capture.dns_ports.push(p);
+        }
+    }
+    opts.capture.max_flows = a.max_flows.max(1);
     let mut out = scan::run(&inputs, &input_errors, &sigs, &opts);
     // Approvals are judged as of the day the scan started.
     let today = Day::of(out.summary.started.unwrap_or(crate::time::Timestamp(0)));

@@ -871,7 +871,7 @@ fn inputs(h: &mut String, s: &Summary) {
                 .skip_examples
                 .iter()
                 .filter(|x| x.reason == *reason)
-                .map(|x| x.line.to_string())
+                .map(|x| x.describe())
                 .collect();
             notes.push(format!(
                 "{} × {}{}",
@@ -880,10 +880,7 @@ fn inputs(h: &mut String, s: &Summary) {
                 if lines.is_empty() {
                     String::new()
                 } else {
-                    format!(
-                        " <span class=\"muted\">(line {})</span>",
-                        esc(&lines.join(", "))
-                    )
+                    format!(" <span class=\"muted\">({})</span>", esc(&lines.join(", ")))
                 }
             ));
         }

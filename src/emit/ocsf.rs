@@ -319,6 +319,7 @@ fn data_sources(f: &Finding) -> Vec<&'static str> {
             "dns_query" | "dns_response" => "dns",
             "http_request" | "http_connect" => "proxy",
             "tls_server_name" => "tls",
+            "connection" => "network",
             other => other,
         })
         .collect();
@@ -571,12 +572,17 @@ pub fn record(f: &Finding, summary: &Summary, version: OcsfVersion) -> Value {
     for r in &f.evidence {
         let mut e = subject.clone();
         if version.has("evidences.name") {
-            e.insert("name".into(), "log_line".into());
+            let name = if r.packet.is_some() {
+                "packet"
+            } else {
+                "log_line"
+            };
+            e.insert("name".into(), name.into());
         }
         if version.has("evidences.uid") {
-            e.insert("uid".into(), format!("{}:{}", r.file, r.line).into());
+            e.insert("uid".into(), r.location().into());
         }
-        e.insert("data".into(), json!({ "file": r.file, "line": r.line }));
+        e.insert("data".into(), serde_json::to_value(r).unwrap_or_default());
         evidences.push(Value::Object(e));
     }
 
@@ -808,11 +814,15 @@ pub(crate) mod tests {
             evidence: vec![
                 Evidence {
                     file: "logs/access.log".into(),
-                    line: 1,
+                    line: Some(1),
+                    packet: None,
+                    time: None,
                 },
                 Evidence {
                     file: "logs/access.log".into(),
-                    line: 6,
+                    line: Some(6),
+                    packet: None,
+                    time: None,
                 },
             ],
             policy: None,

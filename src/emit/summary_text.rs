@@ -150,7 +150,7 @@ pub fn render(s: &Summary) -> String {
             i.counts.skipped
         );
         for ex in &i.skip_examples {
-            let _ = writeln!(out, "    skipped {path}:{}: {}", ex.line, ex.reason);
+            let _ = writeln!(out, "    skipped {path}{}: {}", ex.location(), ex.reason);
         }
         if i.counts.skipped > i.skip_examples.len() as u64 {
             let _ = writeln!(

@@ -42,6 +42,12 @@ impl<R: Read> LineReader<R> {
         }
     }
 
+    /// The unread input, buffered bytes first, as a plain reader: for inputs that turn out
+    /// not to be line-based (packet captures).
+    pub fn into_read(self) -> impl Read {
+        io::Cursor::new(self.buf[self.start..self.end].to_vec()).chain(self.inner)
+    }
+
     /// The read error that ended the input early, if any.
     pub fn take_error(&mut self) -> Option<io::Error> {
         self.error.take()

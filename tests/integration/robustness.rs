@@ -44,7 +44,7 @@ fn view(o: &scan::ScanOutput) -> View {
         o.summary
             .inputs
             .iter()
-            .map(|i| i.skip_examples.iter().map(|e| e.line).collect())
+            .map(|i| i.skip_examples.iter().filter_map(|e| e.line).collect())
             .collect(),
     )
 }
@@ -273,7 +273,7 @@ fn byte_order_mark_is_skipped() {
             .unwrap()
             .evidence[0]
             .line,
-        1
+        Some(1)
     );
 }
 

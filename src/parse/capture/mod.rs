@@ -1,11 +1,14 @@
-//! Building blocks of the packet-capture input (issue 4): a streaming pcap/pcapng reader,
-//! link/IP/transport decoding with tunnels, and the DNS, TLS ClientHello and HTTP/1
-//! request parsers for the payloads. Each is tested against tshark on real captures. The
-//! scan engine does not read captures yet: flows, TCP reassembly, QUIC Initial decryption
-//! and the wiring into `scan` come next.
+//! The packet-capture input: a streaming pcap/pcapng reader, link/IP/transport decoding
+//! with tunnels, the DNS, TLS ClientHello, QUIC Initial and HTTP/1 request parsers for the
+//! payloads, stream reassembly, passive DNS, and the [`session::Session`] that turns a
+//! capture's packets into observations per flow.
 
 pub mod dns;
 pub mod http;
 pub mod link;
+pub mod pdns;
+pub mod quic;
 pub mod reader;
+pub mod reassembly;
+pub mod session;
 pub mod tls;

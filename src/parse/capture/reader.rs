@@ -55,6 +55,9 @@ pub struct CaptureError {
     pub reason: &'static str,
     /// For an I/O error, its kind.
     pub io: Option<io::ErrorKind>,
+    /// The reader stops after this error: the input ended, or a length is corrupt and
+    /// the next record cannot be found.
+    pub ends_input: bool,
 }
 
 impl CaptureError {
@@ -63,6 +66,7 @@ impl CaptureError {
             offset,
             reason,
             io: None,
+            ends_input: true,
         }
     }
 }
@@ -293,10 +297,11 @@ impl<R: Read> CaptureReader<R> {
                 self.done = true;
                 None
             }
-            Err((e, fatal)) => {
+            Err((mut e, fatal)) => {
                 if fatal {
                     self.done = true;
                 }
+                e.ends_input = fatal;
                 Some(Err(e))
             }
         }
@@ -593,6 +598,7 @@ fn io_err(at: u64, e: io::Error) -> CaptureError {
         offset: at,
         reason: "read error",
         io: Some(e.kind()),
+        ends_input: true,
     }
 }
 

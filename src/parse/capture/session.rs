@@ -1,0 +1,1040 @@
+//! Reads one capture's packets into observations: DNS messages as they come, and one
+//! observation per connection (TLS or QUIC server name, first HTTP request, or the name a
+//! DNS answer gave for the server's address) with the bytes each way, when it closes.
+//!
+//! State is bounded: a flow table with idle timeouts and eviction of the least recently
+//! seen flows when full, per-flow reassembly windows, and a bounded passive DNS map. The
+//! same session serves capture files and live interfaces.
+
+use super::dns::{self, RData};
+use super::http;
+use super::link::{self, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, Transport};
+use super::pdns::PassiveDns;
+use super::quic;
+use super::reader::Packet;
+use super::reassembly::Reassembler;
+use super::tls;
+use crate::observation::{Action, ObsKind, Observation};
+use crate::time::Timestamp;
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+/// Tunables of a capture session.
+#[derive(Clone, Debug)]
+pub struct CaptureConfig {
+    /// Ports whose UDP and TCP traffic is read as DNS.
+    pub dns_ports: Vec<u16>,
+    /// Most flows tracked at once; the least recently seen are closed early beyond it.
+    pub max_flows: usize,
+    /// Most addresses remembered from DNS answers.
+    pub max_dns_addresses: usize,
+    /// A TCP flow with no packet for this long is closed.
+    pub tcp_idle_secs: u32,
+    /// A UDP flow with no packet for this long is closed.
+    pub udp_idle_secs: u32,
+}
+
+impl Default for CaptureConfig {
+    fn default() -> Self {
+        CaptureConfig {
+            dns_ports: vec![53],
+            max_flows: 131_072,
+            max_dns_addresses: 262_144,
+            tcp_idle_secs: 300,
+            udp_idle_secs: 120,
+        }
+    }
+}
+
+/// What the session saw beyond packet counts, for the run summary.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct CaptureStats {
+    /// Connections tracked (TCP and non-DNS UDP).
+    pub flows: u64,
+    /// Flows closed early because the flow table was full.
+    pub flows_evicted: u64,
+    pub dns_messages: u64,
+    /// DNS payloads that were not a readable message.
+    pub dns_malformed: u64,
+    pub tls_client_hellos: u64,
+    /// TCP streams that started like TLS but whose ClientHello could not be read
+    /// (malformed, larger than the reassembly window, or never completed).
+    pub tls_unreadable: u64,
+    pub http_requests: u64,
+    /// Client Initial packets decrypted.
+    pub quic_initials: u64,
+    pub quic_client_hellos: u64,
+    /// QUIC connections whose version has no known Initial keys (greased, Google QUIC,
+    /// unknown drafts): counted, not guessed.
+    pub quic_unknown_version: u64,
+    /// Client Initials that did not decrypt or held malformed frames.
+    pub quic_undecryptable: u64,
+    /// Connections named only by an earlier DNS answer for the server's address.
+    pub named_by_dns_answer: u64,
+    /// Passive DNS entries dropped before they expired to stay within bounds.
+    pub dns_addresses_evicted: u64,
+}
+
+impl CaptureStats {
+    pub fn add(&mut self, o: &CaptureStats) {
+        self.flows += o.flows;
+        self.flows_evicted += o.flows_evicted;
+        self.dns_messages += o.dns_messages;
+        self.dns_malformed += o.dns_malformed;
+        self.tls_client_hellos += o.tls_client_hellos;
+        self.tls_unreadable += o.tls_unreadable;
+        self.http_requests += o.http_requests;
+        self.quic_initials += o.quic_initials;
+        self.quic_client_hellos += o.quic_client_hellos;
+        self.quic_unknown_version += o.quic_unknown_version;
+        self.quic_undecryptable += o.quic_undecryptable;
+        self.named_by_dns_answer += o.named_by_dns_answer;
+        self.dns_addresses_evicted += o.dns_addresses_evicted;
+    }
+}
+
+/// The packet an observation is evidence from.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct PacketRef {
+    pub number: u64,
+    pub time: Option<Timestamp>,
+}
+
+/// Receives each observation with its evidence packet; returns whether it matched a
+/// signature (so the session can count matched packets).
+pub type PacketSink<'s> = dyn FnMut(&Observation<'_>, PacketRef) -> bool + 's;
+
+/// Reassembly window for a client's first flight (post-quantum ClientHellos are ~1.8 KB;
+/// 16 KiB holds any real one with room for large extensions).
+const FIRST_FLIGHT_WINDOW: usize = 16 << 10;
+/// Reassembly window per direction for DNS over TCP (a message is at most 64 KiB).
+const DNS_TCP_WINDOW: usize = (64 << 10) + 2;
+/// Client Initial packets read per QUIC connection before giving up on its ClientHello.
+const MAX_QUIC_INITIALS: u8 = 16;
+/// Bytes a new TCP stream needs before its protocol is judged.
+const SNIFF_BYTES: usize = 8;
+/// How long a closed TCP flow is kept to absorb its last packets (seconds).
+const CLOSED_LINGER_SECS: u32 = 30;
+/// How often (capture time, seconds) idle flows are swept.
+const SWEEP_EVERY_SECS: i64 = 5;
+
+/// One end of a flow.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct End {
+    ip: IpAddr,
+    port: u16,
+}
+
+/// A flow's key: its two ends in a fixed order, so both directions find it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+struct FlowKey {
+    lo: End,
+    hi: End,
+    tcp: bool,
+}
+
+/// What a closed flow reports.
+#[derive(Debug)]
+struct Label {
+    kind: ObsKind,
+    host: Box<[u8]>,
+    path: Option<Box<[u8]>>,
+    user_agent: Option<Box<[u8]>>,
+    at: PacketRef,
+}
+
+#[derive(Debug, Default)]
+enum Inspect {
+    /// No client payload yet.
+    #[default]
+    Undecided,
+    Tls(Reassembler),
+    Http(Reassembler),
+    /// HTTP after the first request: later requests are read from segments that start one.
+    HttpLater,
+    /// Client-to-server and server-to-client streams.
+    DnsTcp(Box<[Reassembler; 2]>),
+    Quic(Box<QuicState>),
+    Done,
+}
+
+#[derive(Debug)]
+struct QuicState {
+    keys: quic::InitialKeys,
+    crypto: Reassembler,
+    initials: u8,
+}
+
+#[derive(Debug, Default)]
+struct Flow {
+    /// The client is the `lo` end of the key.
+    client_is_lo: bool,
+    first: PacketRef,
+    /// Capture time of the last packet, microseconds.
+    last_us: i64,
+    bytes_out: u64,
+    bytes_in: u64,
+    /// Sequence number of the next byte's offset origin, per direction (client, server).
+    base: [Option<u32>; 2],
+    fin: [bool; 2],
+    /// Reported already (RST or FIN both ways); kept a little to absorb late packets.
+    closed: bool,
+    label: Option<Label>,
+    /// The last packet of this flow counted as matched.
+    matched_packet: u64,
+    inspect: Inspect,
+}
+
+/// Scratch buffers and counters shared by every flow of a session.
+struct Ctx {
+    cfg: CaptureConfig,
+    stats: CaptureStats,
+    pdns: PassiveDns,
+    names: Vec<u8>,
+    tls_scratch: Vec<u8>,
+    quic_plain: Vec<u8>,
+    quic_frames: Vec<quic::CryptoFrame>,
+    ip_text: String,
+    /// Packets with at least one matched observation.
+    matched_packets: u64,
+    /// The packet being read, and whether it has been counted as matched.
+    current: u64,
+    current_matched: bool,
+}
+
+pub struct Session {
+    ctx: Ctx,
+    flows: FxHashMap<FlowKey, Flow>,
+    /// Capture time of the newest packet, microseconds.
+    now_us: i64,
+    next_sweep_us: i64,
+    closing: Vec<(FlowKey, Flow)>,
+}
+
+impl Session {
+    pub fn new(cfg: CaptureConfig) -> Self {
+        let pdns = PassiveDns::new(cfg.max_dns_addresses);
+        Session {
+            ctx: Ctx {
+                cfg,
+                stats: CaptureStats::default(),
+                pdns,
+                names: Vec::new(),
+                tls_scratch: Vec::new(),
+                quic_plain: Vec::new(),
+                quic_frames: Vec::new(),
+                ip_text: String::new(),
+                matched_packets: 0,
+                current: 0,
+                current_matched: false,
+            },
+            flows: FxHashMap::default(),
+            now_us: i64::MIN,
+            next_sweep_us: i64::MIN,
+            closing: Vec::new(),
+        }
+    }
+
+    /// Packets so far with at least one observation that matched.
+    pub fn matched_packets(&self) -> u64 {
+        self.ctx.matched_packets
+    }
+
+    pub fn stats(&self) -> CaptureStats {
+        let mut s = self.ctx.stats.clone();
+        s.dns_addresses_evicted = self.ctx.pdns.evicted;
+        s
+    }
+
+    /// Flows open now.
+    pub fn open_flows(&self) -> usize {
+        self.flows.len()
+    }
+
+    /// Reads one packet. `Err` is why it could not be decoded (the caller counts it as
+    /// skipped); undecodable packets never disturb the flows.
+    pub fn packet(
+        &mut self,
+        pkt: &Packet<'_>,
+        sink: &mut PacketSink<'_>,
+    ) -> Result<(), &'static str> {
+        self.ctx.current = pkt.number;
+        self.ctx.current_matched = false;
+        if let Some(t) = pkt.ts {
+            self.now_us = self.now_us.max(t.0);
+        }
+        if self.now_us >= self.next_sweep_us && self.now_us != i64::MIN {
+            if self.next_sweep_us != i64::MIN {
+                self.sweep(sink);
+            }
+            self.next_sweep_us = self.now_us.saturating_add(SWEEP_EVERY_SECS * 1_000_000);
+        }
+        let d = link::decode(pkt.link_type, pkt.data).map_err(|e| e.reason())?;
+        // What the snap length cut off is payload (headers are always captured in full).
+        let cut = (pkt.orig_len as usize).saturating_sub(pkt.data.len());
+        let wire_len = (d.payload.len() + cut) as u64;
+        let at = PacketRef {
+            number: pkt.number,
+            time: pkt
+                .ts
+                .or((self.now_us != i64::MIN).then_some(Timestamp(self.now_us))),
+        };
+        match d.proto {
+            Transport::Udp { src_port, dst_port } => {
+                let src = End {
+                    ip: d.src,
+                    port: src_port,
+                };
+                let dst = End {
+                    ip: d.dst,
+                    port: dst_port,
+                };
+                self.udp(src, dst, d.payload, wire_len, at, sink);
+            }
+            Transport::Tcp {
+                src_port,
+                dst_port,
+                seq,
+                flags,
+            } => {
+                let src = End {
+                    ip: d.src,
+                    port: src_port,
+                };
+                let dst = End {
+                    ip: d.dst,
+                    port: dst_port,
+                };
+                self.tcp(src, dst, seq, flags, d.payload, wire_len, at, sink);
+            }
+        }
+        if self.ctx.current_matched {
+            self.ctx.matched_packets += 1;
+        }
+        Ok(())
+    }
+
+    /// Closes every flow (end of the capture): each reports what it saw.
+    pub fn finish(&mut self, sink: &mut PacketSink<'_>) {
+        self.ctx.current = 0;
+        let mut all: Vec<(FlowKey, Flow)> = self.flows.drain().collect();
+        // Report in the order flows started, so results do not depend on hashing.
+        all.sort_by_key(|(_, f)| f.first.number);
+        for (k, f) in all {
+            self.ctx.report(&k, f, sink);
+        }
+    }
+
+    /// Closes flows idle past their timeout (and closed ones past their linger).
+    pub fn sweep(&mut self, sink: &mut PacketSink<'_>) {
+        let now = self.now_us;
+        let (tcp_idle, udp_idle) = (
+            i64::from(self.ctx.cfg.tcp_idle_secs) * 1_000_000,
+            i64::from(self.ctx.cfg.udp_idle_secs) * 1_000_000,
+        );
+        let linger = i64::from(CLOSED_LINGER_SECS) * 1_000_000;
+        let closing = &mut self.closing;
+        self.flows.retain(|k, f| {
+            let idle = if f.closed {
+                linger
+            } else if k.tcp {
+                tcp_idle
+            } else {
+                udp_idle
+            };
+            if now.saturating_sub(f.last_us) > idle {
+                closing.push((*k, std::mem::take(f)));
+                false
+            } else {
+                true
+            }
+        });
+        self.report_closing(sink);
+    }
+
+    fn report_closing(&mut self, sink: &mut PacketSink<'_>) {
+        self.closing.sort_by_key(|(_, f)| f.first.number);
+        for (k, f) in std::mem::take(&mut self.closing) {
+            self.ctx.report(&k, f, sink);
+        }
+    }
+
+    /// Makes room for one more flow: closes the least recently seen eighth.
+    fn evict(&mut self, sink: &mut PacketSink<'_>) {
+        let mut seen: Vec<i64> = self.flows.values().map(|f| f.last_us).collect();
+        let k = (seen.len() / 8).max(1);
+        let (_, cut, _) = seen.select_nth_unstable(k - 1);
+        let cut = *cut;
+        let closing = &mut self.closing;
+        let mut n = 0u64;
+        self.flows.retain(|key, f| {
+            if f.last_us <= cut {
+                n += 1;
+                closing.push((*key, std::mem::take(f)));
+                false
+            } else {
+                true
+            }
+        });
+        self.ctx.stats.flows_evicted += n;
+        self.report_closing(sink);
+    }
+
+    fn is_dns_port(&self, p: u16) -> bool {
+        self.ctx.cfg.dns_ports.contains(&p)
+    }
+
+    fn udp(
+        &mut self,
+        src: End,
+        dst: End,
+        payload: &[u8],
+        wire_len: u64,
+        at: PacketRef,
+        sink: &mut PacketSink<'_>,
+    ) {
+        if self.is_dns_port(dst.port) || self.is_dns_port(src.port) {
+            let client = if self.is_dns_port(dst.port) {
+                src.ip
+            } else {
+                dst.ip
+            };
+            self.ctx.dns_message(payload, client, at, None, sink);
+            return;
+        }
+        let Some((key, from_client)) = self.flow_for(src, dst, false, 0, payload, at, sink) else {
+            return;
+        };
+        let Some(flow) = self.flows.get_mut(&key) else {
+            return;
+        };
+        flow.count(from_client, wire_len, self.now_us);
+        if !from_client {
+            return;
+        }
+        if matches!(flow.inspect, Inspect::Undecided) {
+            flow.inspect = match self.ctx.quic_start(payload) {
+                Some(q) => Inspect::Quic(q),
+                None => Inspect::Done,
+            };
+        }
+        if let Inspect::Quic(q) = &mut flow.inspect {
+            let done = self.ctx.quic_packet(q, payload, at, &mut flow.label);
+            if done {
+                flow.inspect = Inspect::Done;
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn tcp(
+        &mut self,
+        src: End,
+        dst: End,
+        seq: u32,
+        flags: u8,
+        payload: &[u8],
+        wire_len: u64,
+        at: PacketRef,
+        sink: &mut PacketSink<'_>,
+    ) {
+        let Some((key, from_client)) = self.flow_for(src, dst, true, flags, payload, at, sink)
+        else {
+            return;
+        };
+        let dns_ports = (self.is_dns_port(key.lo.port), self.is_dns_port(key.hi.port));
+        let Some(flow) = self.flows.get_mut(&key) else {
+            return;
+        };
+        let dir = usize::from(!from_client);
+        flow.count(from_client, wire_len, self.now_us);
+        if flags & TCP_SYN != 0 {
+            flow.base[dir] = Some(seq.wrapping_add(1));
+        }
+        if !payload.is_empty() && !flow.closed {
+            let base = *flow.base[dir].get_or_insert(seq);
+            let offset = seq.wrapping_sub(base);
+            // Far behind the origin: a retransmission of something before it.
+            if offset < 1 << 31 {
+                let server_is_dns = if flow.client_is_lo {
+                    dns_ports.1
+                } else {
+                    dns_ports.0
+                };
+                let (client, server) = flow.ends(&key);
+                self.ctx.tcp_payload(
+                    flow,
+                    from_client,
+                    u64::from(offset),
+                    payload,
+                    server_is_dns,
+                    (client, server),
+                    at,
+                    sink,
+                );
+            }
+        }
+        if flags & TCP_FIN != 0 {
+            flow.fin[dir] = true;
+        }
+        let ended = flags & TCP_RST != 0 || (flow.fin[0] && flow.fin[1]);
+        if ended && !flow.closed {
+            let f = std::mem::take(flow);
+            let linger = Flow {
+                closed: true,
+                client_is_lo: f.client_is_lo,
+                first: f.first,
+                last_us: f.last_us,
+                inspect: Inspect::Done,
+                ..Default::default()
+            };
+            self.ctx.report(&key, f, sink);
+            self.flows.insert(key, linger);
+        }
+    }
+
+    /// Finds or creates the flow of a packet; returns its key and whether the packet goes
+    /// client to server. `None` for a TCP packet that starts nothing (a stray ACK, FIN or
+    /// RST of a flow not tracked).
+    #[allow(clippy::too_many_arguments)]
+    fn flow_for(
+        &mut self,
+        src: End,
+        dst: End,
+        tcp: bool,
+        flags: u8,
+        payload: &[u8],
+        at: PacketRef,
+        sink: &mut PacketSink<'_>,
+    ) -> Option<(FlowKey, bool)> {
+        let src_is_lo = src <= dst;
+        let key = if src_is_lo {
+            FlowKey {
+                lo: src,
+                hi: dst,
+                tcp,
+            }
+        } else {
+            FlowKey {
+                lo: dst,
+                hi: src,
+                tcp,
+            }
+        };
+        let syn_only = tcp && flags & (TCP_SYN | TCP_ACK) == TCP_SYN;
+        if let Some(f) = self.flows.get(&key) {
+            // A new connection on the same ports replaces a finished one.
+            if !(syn_only && f.closed) {
+                return Some((key, f.client_is_lo == src_is_lo));
+            }
+            if let Some(old) = self.flows.remove(&key) {
+                self.ctx.report(&key, old, sink);
+            }
+        }
+        if tcp && flags & TCP_SYN == 0 && payload.is_empty() {
+            return None;
+        }
+        let src_is_client = if tcp && flags & TCP_SYN != 0 {
+            flags & TCP_ACK == 0
+        } else {
+            client_by_content_or_port(src, dst, tcp, payload)
+        };
+        if self.flows.len() >= self.ctx.cfg.max_flows {
+            self.evict(sink);
+        }
+        self.ctx.stats.flows += 1;
+        self.flows.insert(
+            key,
+            Flow {
+                client_is_lo: src_is_client == src_is_lo,
+                first: at,
+                last_us: self.now_us,
+                ..Default::default()
+            },
+        );
+        Some((key, src_is_client))
+    }
+}
+
+/// Who opened a flow whose first packet seen is not a SYN: the sender of a ClientHello or
+/// HTTP request; else the end on a well-known server port; else the sender.
+fn client_by_content_or_port(src: End, dst: End, tcp: bool, payload: &[u8]) -> bool {
+    if tcp && (tls::looks_like_client_hello(payload) || http::is_http_request_start(payload)) {
+        return true;
+    }
+    if !tcp && quic::looks_like_long_header(payload) {
+        // Only the client sends Initial packets to a fresh port pair first; the server's
+        // port is the well-known one either way.
+        return !is_service_port(src.port) || is_service_port(dst.port);
+    }
+    match (is_service_port(src.port), is_service_port(dst.port)) {
+        (true, false) => false,
+        (false, true) => true,
+        _ => src.port >= dst.port,
+    }
+}
+
+fn is_service_port(p: u16) -> bool {
+    p < 1024 || matches!(p, 1080 | 3128 | 8000 | 8008 | 8080 | 8443 | 8888)
+}
+
+impl Flow {
+    fn count(&mut self, from_client: bool, wire_len: u64, now: i64) {
+        if from_client {
+            self.bytes_out += wire_len;
+        } else {
+            self.bytes_in += wire_len;
+        }
+        self.last_us = self.last_us.max(now);
+    }
+
+    /// (client, server) addresses.
+    fn ends(&self, k: &FlowKey) -> (IpAddr, IpAddr) {
+        if self.client_is_lo {
+            (k.lo.ip, k.hi.ip)
+        } else {
+            (k.hi.ip, k.lo.ip)
+        }
+    }
+}
+
+impl Ctx {
+    /// Emits one observation; returns whether it matched.
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
+        &mut self,
+        sink: &mut PacketSink<'_>,
+        kind: ObsKind,
+        host: &[u8],
+        path: Option<&[u8]>,
+        user_agent: Option<&[u8]>,
+        client: IpAddr,
+        bytes: Option<(u64, u64)>,
+        action: Action,
+        at: PacketRef,
+    ) -> bool {
+        self.ip_text.clear();
+        let _ = write!(self.ip_text, "{client}");
+        let o = Observation {
+            kind,
+            time: at.time,
+            host: Some(host),
+            path,
+            user_agent,
+            client: Some(self.ip_text.as_bytes()),
+            user: None,
+            bytes_out: bytes.map(|b| b.0),
+            bytes_in: bytes.map(|b| b.1),
+            action,
+        };
+        sink(&o, at)
+    }
+
+    /// Counts the packet an observation came from as matched, once.
+    fn count_match(&mut self, at: PacketRef, flow_matched: u64) {
+        if at.number == self.current {
+            self.current_matched = true;
+        } else if at.number != flow_matched {
+            // Deferred evidence (a flow reported when it ends): the packet was counted as
+            // unmatched when read and is now known to match.
+            self.matched_packets += 1;
+        }
+    }
+
+    /// Reports a flow that ends: its label with the bytes it carried, or else the name a
+    /// DNS answer gave for its server. A closed flow kept to absorb late packets has
+    /// reported already.
+    fn report(&mut self, key: &FlowKey, f: Flow, sink: &mut PacketSink<'_>) {
+        if f.closed {
+            return;
+        }
+        let (client, server) = f.ends(key);
+        let bytes = Some((f.bytes_out, f.bytes_in));
+        if let Some(l) = &f.label {
+            if self.emit(
+                sink,
+                l.kind,
+                &l.host,
+                l.path.as_deref(),
+                l.user_agent.as_deref(),
+                client,
+                bytes,
+                Action::Unknown,
+                l.at,
+            ) {
+                self.count_match(l.at, f.matched_packet);
+            }
+            return;
+        }
+        let server_port = if f.client_is_lo {
+            key.hi.port
+        } else {
+            key.lo.port
+        };
+        if self.cfg.dns_ports.contains(&server_port) {
+            return;
+        }
+        let Some(t) = f.first.time else { return };
+        let Some(name) = self.pdns.lookup(&server, t) else {
+            return;
+        };
+        let name: Box<[u8]> = name.into();
+        self.stats.named_by_dns_answer += 1;
+        if self.emit(
+            sink,
+            ObsKind::Connection,
+            &name,
+            None,
+            None,
+            client,
+            bytes,
+            Action::Unknown,
+            f.first,
+        ) {
+            self.count_match(f.first, f.matched_packet);
+        }
+    }
+
+    /// Reads one DNS message: queries and answers are observations; A/AAAA answers feed
+    /// the passive DNS map. `client` is the asking end.
+    fn dns_message(
+        &mut self,
+        msg: &[u8],
+        client: IpAddr,
+        at: PacketRef,
+        flow_matched: Option<&mut u64>,
+        sink: &mut PacketSink<'_>,
+    ) {
+        self.names.clear();
+        let m = match dns::parse_message(msg, &mut self.names) {
+            Ok(m) if m.header.opcode == 0 && !m.questions.is_empty() => m,
+            _ => {
+                self.stats.dns_malformed += 1;
+                return;
+            }
+        };
+        self.stats.dns_messages += 1;
+        let names = std::mem::take(&mut self.names);
+        let (kind, action) = if m.header.response {
+            let sinkholed = m.answers.iter().any(|r| match r.rdata {
+                RData::A(a) => a == [0; 4],
+                RData::Aaaa(a) => a == [0; 16],
+                _ => false,
+            });
+            let action = if sinkholed {
+                Action::Blocked
+            } else {
+                Action::Unknown
+            };
+            (ObsKind::DnsResponse, action)
+        } else {
+            (ObsKind::DnsQuery, Action::Unknown)
+        };
+        let mut any = false;
+        for q in &m.questions {
+            let name = q.name.get(&names);
+            if name.is_empty() {
+                continue;
+            }
+            any |= self.emit(sink, kind, name, None, None, client, None, action, at);
+        }
+        if any {
+            self.current_matched = true;
+            if let Some(fm) = flow_matched {
+                *fm = at.number;
+            }
+        }
+        if m.header.response
+            && let (Some(q), Some(t)) = (m.questions.first(), at.time)
+        {
+            let qname = q.name.get(&names);
+            for r in &m.answers {
+                let ip = match r.rdata {
+                    RData::A(a) if a != [0; 4] => IpAddr::from(a),
+                    RData::Aaaa(a) if a != [0; 16] => IpAddr::from(a),
+                    _ => continue,
+                };
+                self.pdns.insert(ip, qname, r.ttl, t);
+            }
+        }
+        self.names = names;
+    }
+
+    /// Handles TCP payload at stream `offset` in one direction of `flow`.
+    #[allow(clippy::too_many_arguments)]
+    fn tcp_payload(
+        &mut self,
+        flow: &mut Flow,
+        from_client: bool,
+        offset: u64,
+        payload: &[u8],
+        server_is_dns: bool,
+        (client, _server): (IpAddr, IpAddr),
+        at: PacketRef,
+        sink: &mut PacketSink<'_>,
+    ) {
+        if matches!(flow.inspect, Inspect::Undecided) {
+            flow.inspect = if server_is_dns {
+                Inspect::DnsTcp(Box::new([
+                    Reassembler::new(DNS_TCP_WINDOW),
+                    Reassembler::new(DNS_TCP_WINDOW),
+                ]))
+            } else if from_client {
+                // Judged once enough bytes are in; TLS and HTTP share the first window.
+                Inspect::Tls(Reassembler::new(FIRST_FLIGHT_WINDOW))
+            } else {
+                Inspect::Undecided
+            };
+        }
+        match &mut flow.inspect {
+            Inspect::DnsTcp(streams) => {
+                let r = &mut streams[usize::from(!from_client)];
+                r.insert(offset, payload);
+                loop {
+                    let data = r.contiguous();
+                    let Some(&[hi, lo]) = data.get(..2) else {
+                        break;
+                    };
+                    let len = usize::from(u16::from_be_bytes([hi, lo]));
+                    if len + 2 > r.window() {
+                        flow.inspect = Inspect::Done;
+                        return;
+                    }
+                    let Some(msg) = data.get(2..2 + len) else {
+                        break;
+                    };
+                    // The message is copied out so the stream can slide on.
+                    let msg = msg.to_vec();
+                    r.consume(len + 2);
+                    self.dns_message(&msg, client, at, Some(&mut flow.matched_packet), sink);
+                }
+            }
+            Inspect::Tls(r) | Inspect::Http(r) if from_client => {
+                r.insert(offset, payload);
+                self.first_flight(flow, at);
+            }
+            Inspect::HttpLater if from_client && http::is_http_request_start(payload) => {
+                if let Ok(h) = http::parse_request_head(payload) {
+                    self.stats.http_requests += 1;
+                    let kind = http_kind(&h);
+                    if let Some(host) = h.host_or_authority() {
+                        let ua = h.user_agent.as_deref();
+                        let (path, none) = (h.path(), None);
+                        if self.emit(
+                            sink,
+                            kind,
+                            host,
+                            path,
+                            ua,
+                            client,
+                            none,
+                            Action::Unknown,
+                            at,
+                        ) {
+                            self.current_matched = true;
+                            flow.matched_packet = at.number;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Judges and reads the client's first flight once enough of it is in.
+    fn first_flight(&mut self, flow: &mut Flow, at: PacketRef) {
+        let (r, is_http) = match &mut flow.inspect {
+            Inspect::Tls(r) => (r, false),
+            Inspect::Http(r) => (r, true),
+            _ => return,
+        };
+        let data = r.contiguous();
+        if data.len() < SNIFF_BYTES && !r.overflowed() {
+            return;
+        }
+        if !is_http {
+            if tls::looks_like_client_hello(data) {
+                match tls::parse_client_hello(data, &mut self.tls_scratch) {
+                    Ok(tls::Parsed::Hello(h)) => {
+                        self.stats.tls_client_hellos += 1;
+                        if let Some(sni) = h.sni.filter(|s| !s.is_empty()) {
+                            flow.label = Some(Label {
+                                kind: ObsKind::TlsServerName,
+                                host: sni.into(),
+                                path: None,
+                                user_agent: None,
+                                at,
+                            });
+                        }
+                        flow.inspect = Inspect::Done;
+                    }
+                    Ok(tls::Parsed::NeedMore { needed }) => {
+                        if needed > r.window() || r.overflowed() {
+                            self.stats.tls_unreadable += 1;
+                            flow.inspect = Inspect::Done;
+                        }
+                    }
+                    Err(_) => {
+                        self.stats.tls_unreadable += 1;
+                        flow.inspect = Inspect::Done;
+                    }
+                }
+                return;
+            }
+            if !http::is_http_request_start(data) {
+                flow.inspect = Inspect::Done;
+                return;
+            }
+        }
+        match http::parse_request_head(data) {
+            Ok(h) if !h.partial || r.overflowed() || data.len() >= r.window() => {
+                self.stats.http_requests += 1;
+                let kind = http_kind(&h);
+                flow.label = h.host_or_authority().map(|host| Label {
+                    kind,
+                    host: host.into(),
+                    path: h.path().map(Into::into),
+                    user_agent: h.user_agent.as_deref().map(Into::into),
+                    at,
+                });
+                flow.inspect = Inspect::HttpLater;
+            }
+            Ok(_) | Err(http::HttpError::Incomplete) => {
+                if !is_http {
+                    let r = std::mem::take(r);
+                    flow.inspect = Inspect::Http(r);
+                }
+            }
+            Err(http::HttpError::NotRequest) => flow.inspect = Inspect::Done,
+        }
+    }
+
+    /// Starts reading a UDP flow as QUIC if its first client datagram is a client Initial
+    /// of a version with known keys.
+    fn quic_start(&mut self, payload: &[u8]) -> Option<Box<QuicState>> {
+        if !quic::looks_like_long_header(payload) {
+            return None;
+        }
+        let (h, _) = quic::parse_long_header(payload).ok()?;
+        if h.packet_type != quic::PacketType::Initial {
+            return None;
+        }
+        let Some(keys) = quic::InitialKeys::client(h.version, h.dcid) else {
+            self.stats.quic_unknown_version += 1;
+            return None;
+        };
+        Some(Box::new(QuicState {
+            keys,
+            crypto: Reassembler::new(FIRST_FLIGHT_WINDOW),
+            initials: 0,
+        }))
+    }
+
+    /// Reads one client datagram of a QUIC flow; returns true when the flow needs no more
+    /// reading (ClientHello found, or given up).
+    fn quic_packet(
+        &mut self,
+        q: &mut QuicState,
+        payload: &[u8],
+        at: PacketRef,
+        label: &mut Option<Label>,
+    ) -> bool {
+        if !quic::looks_like_long_header(payload) {
+            // Short-header packets: the handshake is over.
+            return true;
+        }
+        match quic::decrypt_client_initials(
+            payload,
+            &q.keys,
+            &mut self.quic_plain,
+            &mut self.quic_frames,
+        ) {
+            Ok(0) => return false,
+            Ok(n) => {
+                self.stats.quic_initials += n as u64;
+                q.initials = q.initials.saturating_add(n.min(255) as u8);
+            }
+            Err(_) => {
+                self.stats.quic_undecryptable += 1;
+                q.initials = q.initials.saturating_add(1);
+                return q.initials >= MAX_QUIC_INITIALS;
+            }
+        }
+        for f in &self.quic_frames {
+            if let Some(d) = self.quic_plain.get(f.data.clone()) {
+                q.crypto.insert(f.offset, d);
+            }
+        }
+        match tls::parse_handshake(q.crypto.contiguous()) {
+            Ok(tls::Parsed::Hello(h)) => {
+                self.stats.quic_client_hellos += 1;
+                if let Some(sni) = h.sni.filter(|s| !s.is_empty()) {
+                    *label = Some(Label {
+                        kind: ObsKind::TlsServerName,
+                        host: sni.into(),
+                        path: None,
+                        user_agent: None,
+                        at,
+                    });
+                }
+                true
+            }
+            Ok(tls::Parsed::NeedMore { needed }) => {
+                needed > q.crypto.window() || q.initials >= MAX_QUIC_INITIALS
+            }
+            Err(_) => true,
+        }
+    }
+}
+
+fn http_kind(h: &http::RequestHead<'_>) -> ObsKind {
+    if h.method == b"CONNECT" {
+        ObsKind::HttpConnect
+    } else {
+        ObsKind::HttpRequest
+    }
+}
+
+/// The names a capture shows, per kind, as tshark would list them: DNS question names,
+/// TLS/QUIC server names and HTTP hosts, lowercased, without a trailing dot. For tests
+/// against tshark and for small tools; the scan uses [`Session`] directly.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaptureNames {
+    pub dns: BTreeSet<String>,
+    pub sni: BTreeSet<String>,
+    pub http_host: BTreeSet<String>,
+}
+
+pub fn names_in_capture(data: &[u8]) -> Result<CaptureNames, String> {
+    let mut reader = super::reader::CaptureReader::new(data).map_err(|e| e.to_string())?;
+    let mut session = Session::new(CaptureConfig::default());
+    let mut out = CaptureNames::default();
+    let mut sink = |o: &Observation<'_>, _: PacketRef| {
+        let Some(h) = o.host else { return false };
+        let mut v = String::from_utf8_lossy(h).to_lowercase();
+        if v.ends_with('.') {
+            v.pop();
+        }
+        if v.is_empty() {
+            return false;
+        }
+        match o.kind {
+            ObsKind::DnsQuery | ObsKind::DnsResponse => out.dns.insert(v),
+            ObsKind::TlsServerName => out.sni.insert(v),
+            ObsKind::HttpRequest | ObsKind::HttpConnect => out.http_host.insert(v),
+            ObsKind::Connection => false,
+        };
+        false
+    };
+    // The reader ends by itself after an error it cannot read past.
+    while let Some(p) = reader.next_packet() {
+        if let Ok(p) = p {
+            let _ = session.packet(&p, &mut sink);
+        }
+    }
+    session.finish(&mut sink);
+    Ok(out)
+}
