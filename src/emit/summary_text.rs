@@ -140,22 +140,44 @@ pub fn render(s: &Summary) -> String {
         } else {
             format!(", {}", i.compression)
         };
+        let unit = if i.capture.is_some() {
+            "packets"
+        } else {
+            "records"
+        };
         let _ = writeln!(
             out,
-            "  {path}: {}{comp}: {} records: {} matched, {} unmatched, {} skipped",
+            "  {path}: {}{comp}: {} {unit}: {} matched, {} unmatched, {} skipped",
             i.format.unwrap_or("?"),
             i.counts.records,
             i.counts.matched,
             i.counts.unmatched,
             i.counts.skipped
         );
+        if let Some(c) = &i.capture {
+            let _ = writeln!(
+                out,
+                "    {} flows ({} evicted), {} DNS messages, {} TLS and {} QUIC ClientHellos, {} HTTP requests, {} named by DNS answers; unreadable: {} DNS, {} TLS, {} QUIC; {} QUIC of unknown version",
+                c.flows,
+                c.flows_evicted,
+                c.dns_messages,
+                c.tls_client_hellos,
+                c.quic_client_hellos,
+                c.http_requests,
+                c.named_by_dns_answer,
+                c.dns_malformed,
+                c.tls_unreadable,
+                c.quic_undecryptable,
+                c.quic_unknown_version
+            );
+        }
         for ex in &i.skip_examples {
             let _ = writeln!(out, "    skipped {path}{}: {}", ex.location(), ex.reason);
         }
         if i.counts.skipped > i.skip_examples.len() as u64 {
             let _ = writeln!(
                 out,
-                "    … {} more skipped lines",
+                "    … {} more skipped",
                 i.counts.skipped - i.skip_examples.len() as u64
             );
         }

@@ -175,9 +175,11 @@ struct Flow {
     first: PacketRef,
     /// Capture time of the last packet, microseconds.
     last_us: i64,
+    /// Payload bytes each way; for TCP the extent of sequence space sent (retransmissions
+    /// count once), from the SYN or the first segment seen.
     bytes_out: u64,
     bytes_in: u64,
-    /// Sequence number of the next byte's offset origin, per direction (client, server).
+    /// Sequence number of stream offset 0, per direction (client, server).
     base: [Option<u32>; 2],
     fin: [bool; 2],
     /// Reported already (RST or FIN both ways); kept a little to absorb late packets.
@@ -450,31 +452,41 @@ impl Session {
             return;
         };
         let dir = usize::from(!from_client);
-        flow.count(from_client, wire_len, self.now_us);
+        flow.last_us = flow.last_us.max(self.now_us);
         if flags & TCP_SYN != 0 {
             flow.base[dir] = Some(seq.wrapping_add(1));
         }
-        if !payload.is_empty() && !flow.closed {
+        if wire_len > 0 && !flow.closed {
             let base = *flow.base[dir].get_or_insert(seq);
             let offset = seq.wrapping_sub(base);
             // Far behind the origin: a retransmission of something before it.
             if offset < 1 << 31 {
-                let server_is_dns = if flow.client_is_lo {
-                    dns_ports.1
+                // Bytes are counted by sequence space, so retransmissions count once.
+                let end = u64::from(offset) + wire_len;
+                let sent = if from_client {
+                    &mut flow.bytes_out
                 } else {
-                    dns_ports.0
+                    &mut flow.bytes_in
                 };
-                let (client, server) = flow.ends(&key);
-                self.ctx.tcp_payload(
-                    flow,
-                    from_client,
-                    u64::from(offset),
-                    payload,
-                    server_is_dns,
-                    (client, server),
-                    at,
-                    sink,
-                );
+                *sent = (*sent).max(end);
+                if !payload.is_empty() {
+                    let server_is_dns = if flow.client_is_lo {
+                        dns_ports.1
+                    } else {
+                        dns_ports.0
+                    };
+                    let ends = flow.ends(&key);
+                    self.ctx.tcp_payload(
+                        flow,
+                        from_client,
+                        u64::from(offset),
+                        payload,
+                        server_is_dns,
+                        ends,
+                        at,
+                        sink,
+                    );
+                }
             }
         }
         if flags & TCP_FIN != 0 {
@@ -582,6 +594,7 @@ fn is_service_port(p: u16) -> bool {
 }
 
 impl Flow {
+    /// Counts a UDP datagram's payload.
     fn count(&mut self, from_client: bool, wire_len: u64, now: i64) {
         if from_client {
             self.bytes_out += wire_len;
@@ -1037,4 +1050,414 @@ pub fn names_in_capture(data: &[u8]) -> Result<CaptureNames, String> {
     }
     session.finish(&mut sink);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observation::OwnedObservation;
+    use crate::parse::capture::link::linktype;
+    use crate::parse::capture::reader::CaptureReader;
+
+    const C: [u8; 4] = [10, 0, 0, 5];
+    const S: [u8; 4] = [198, 51, 100, 7];
+
+    /// A raw IPv4 packet (LINKTYPE_RAW) carrying TCP.
+    fn tcp4(
+        src: [u8; 4],
+        dst: [u8; 4],
+        ports: (u16, u16),
+        seq: u32,
+        flags: u8,
+        payload: &[u8],
+    ) -> Vec<u8> {
+        let mut p = ip4_header(src, dst, 6, 20 + payload.len());
+        p.extend_from_slice(&ports.0.to_be_bytes());
+        p.extend_from_slice(&ports.1.to_be_bytes());
+        p.extend_from_slice(&seq.to_be_bytes());
+        p.extend_from_slice(&[0, 0, 0, 0, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        p.extend_from_slice(payload);
+        p
+    }
+
+    fn udp4(src: [u8; 4], dst: [u8; 4], ports: (u16, u16), payload: &[u8]) -> Vec<u8> {
+        let mut p = ip4_header(src, dst, 17, 8 + payload.len());
+        p.extend_from_slice(&ports.0.to_be_bytes());
+        p.extend_from_slice(&ports.1.to_be_bytes());
+        p.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+        p.extend_from_slice(&[0, 0]);
+        p.extend_from_slice(payload);
+        p
+    }
+
+    fn ip4_header(src: [u8; 4], dst: [u8; 4], proto: u8, len: usize) -> Vec<u8> {
+        let total = ((20 + len) as u16).to_be_bytes();
+        let mut p = vec![0x45, 0, total[0], total[1], 0, 0, 0x40, 0, 64, proto, 0, 0];
+        p.extend_from_slice(&src);
+        p.extend_from_slice(&dst);
+        p
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        let s: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+        s.chunks(2)
+            .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
+            .collect()
+    }
+
+    /// Feeds raw IPv4 packets one second apart (from t=1000 s); returns every observation
+    /// with its evidence packet number, and the session.
+    fn run(cfg: CaptureConfig, packets: &[Vec<u8>]) -> (Vec<(u64, OwnedObservation)>, Session) {
+        let mut s = Session::new(cfg);
+        let mut out = Vec::new();
+        let mut sink = |o: &Observation<'_>, at: PacketRef| {
+            out.push((at.number, o.to_owned()));
+            true
+        };
+        for (i, data) in packets.iter().enumerate() {
+            let p = Packet {
+                number: i as u64 + 1,
+                ts: Some(Timestamp::from_secs(1000 + i as i64)),
+                link_type: linktype::RAW,
+                data,
+                orig_len: data.len() as u32,
+            };
+            s.packet(&p, &mut sink).unwrap();
+        }
+        s.finish(&mut sink);
+        (out, s)
+    }
+
+    /// The TCP payload of frame 4 of arkime tests/pcap/tls13.pcap (Apache-2.0): a 517-byte
+    /// ClientHello whose server_name tshark 4.0.17 reads as blog.cloudflare.com.
+    fn real_client_hello() -> Vec<u8> {
+        let bytes = include_bytes!("../../../tests/data/pcap/corpus/arkime/tls13.pcap");
+        let mut r = CaptureReader::new(&bytes[..]).unwrap();
+        let mut n = 0;
+        while let Some(Ok(p)) = r.next_packet() {
+            n += 1;
+            if n == 4 {
+                let d = link::decode(p.link_type, p.data).unwrap();
+                return d.payload.to_vec();
+            }
+        }
+        panic!("frame 4 missing")
+    }
+
+    fn obs(
+        kind: ObsKind,
+        host: &str,
+        client: &str,
+        bytes: Option<(u64, u64)>,
+        t: i64,
+    ) -> OwnedObservation {
+        OwnedObservation {
+            kind,
+            time: Some(Timestamp::from_secs(t)),
+            host: Some(host.into()),
+            client: Some(client.into()),
+            bytes_out: bytes.map(|b| b.0),
+            bytes_in: bytes.map(|b| b.1),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn client_hello_split_out_of_order_and_retransmitted() {
+        let hello = real_client_hello();
+        assert_eq!(hello.len(), 517);
+        let isn = 0xfffffff0u32; // the stream wraps the sequence space
+        let at = |o: usize| isn.wrapping_add(1).wrapping_add(o as u32);
+        let ports = (51000, 443);
+        let rev = (443, 51000);
+        let packets = vec![
+            tcp4(C, S, ports, isn, TCP_SYN, b""),
+            tcp4(S, C, rev, 7000, TCP_SYN | TCP_ACK, b""),
+            // The last piece first, then the first twice, then the middle.
+            tcp4(C, S, ports, at(300), TCP_ACK, &hello[300..]),
+            tcp4(C, S, ports, at(0), TCP_ACK, &hello[..100]),
+            tcp4(C, S, ports, at(0), TCP_ACK, &hello[..120]),
+            tcp4(C, S, ports, at(100), TCP_ACK, &hello[100..300]),
+            tcp4(S, C, rev, 7001, TCP_ACK, &[0x16; 1400]),
+            tcp4(S, C, rev, 8401, TCP_ACK, &[0x17; 600]),
+            tcp4(C, S, ports, at(517), TCP_ACK | TCP_FIN, b""),
+            tcp4(S, C, rev, 9001, TCP_ACK | TCP_FIN, b""),
+            // Late packets after both FINs neither reopen nor report the flow again.
+            tcp4(C, S, ports, at(518), TCP_ACK, b""),
+            tcp4(S, C, rev, 8401, TCP_ACK, &[0x17; 600]),
+        ];
+        let (out, s) = run(CaptureConfig::default(), &packets);
+        assert_eq!(
+            out,
+            [(
+                6,
+                obs(
+                    ObsKind::TlsServerName,
+                    "blog.cloudflare.com",
+                    "10.0.0.5",
+                    Some((517, 2000)),
+                    1005
+                )
+            )]
+        );
+        let st = s.stats();
+        assert_eq!(
+            (st.flows, st.tls_client_hellos, st.tls_unreadable),
+            (1, 1, 0)
+        );
+        assert_eq!(s.matched_packets(), 1);
+    }
+
+    #[test]
+    fn a_flow_seen_without_its_handshake_is_read_from_its_first_segment() {
+        let hello = real_client_hello();
+        let packets = vec![
+            tcp4(C, S, (51001, 8443), 5000, TCP_ACK | 0x08, &hello[..200]),
+            tcp4(C, S, (51001, 8443), 5200, TCP_ACK | 0x08, &hello[200..]),
+            tcp4(S, C, (8443, 51001), 1, TCP_RST, b""),
+        ];
+        let (out, _) = run(CaptureConfig::default(), &packets);
+        assert_eq!(
+            out,
+            [(
+                2,
+                obs(
+                    ObsKind::TlsServerName,
+                    "blog.cloudflare.com",
+                    "10.0.0.5",
+                    Some((517, 0)),
+                    1001
+                )
+            )]
+        );
+    }
+
+    #[test]
+    fn http_head_over_two_segments_then_a_second_request() {
+        let req1 = b"POST /v1/chat/completions HTTP/1.1\r\nHost: api.openai.com\r\nUser-Agent: OpenAI/Python 1.54.0\r\nContent-Length: 2\r\n\r\n{}";
+        let req2 =
+            b"GET /v1/models HTTP/1.1\r\nHost: api.openai.com\r\nUser-Agent: curl/8.5.0\r\n\r\n";
+        let p = (40000, 80);
+        let packets = vec![
+            tcp4(C, S, p, 99, TCP_SYN, b""),
+            tcp4(C, S, p, 100, TCP_ACK, &req1[..40]),
+            tcp4(C, S, p, 140, TCP_ACK, &req1[40..]),
+            tcp4(C, S, p, 100 + req1.len() as u32, TCP_ACK, req2),
+        ];
+        let (out, _) = run(CaptureConfig::default(), &packets);
+        let mut second = obs(
+            ObsKind::HttpRequest,
+            "api.openai.com",
+            "10.0.0.5",
+            None,
+            1003,
+        );
+        second.path = Some("/v1/models".into());
+        second.user_agent = Some("curl/8.5.0".into());
+        let mut first = obs(
+            ObsKind::HttpRequest,
+            "api.openai.com",
+            "10.0.0.5",
+            Some(((req1.len() + req2.len()) as u64, 0)),
+            1002,
+        );
+        first.path = Some("/v1/chat/completions".into());
+        first.user_agent = Some("OpenAI/Python 1.54.0".into());
+        // Later requests are reported as they come; the first when the flow ends.
+        assert_eq!(out, [(4, second), (3, first)]);
+    }
+
+    // arkime tests/pcap/dns-udp.pcap (Apache-2.0), frames 1 and 2: a query for
+    // www.github.com and its answer (CNAME github.com, A 192.30.252.128 TTL 4).
+    const QUERY: &str = "e03901000001000000000000037777770667697468756203636f6d0000010001";
+    const ANSWER: &str = "e03981800001000200040004037777770667697468756203636f6d0000010001\
+        c00c00050001000007bc0002c010c01000010001000000040004c01efc80c010000200010000014800140\
+        36e7333037031360664796e656374036e657400c01000020001000001480006036e7332c04ec010000200\
+        01000001480006036e7334c04ec01000020001000001480006036e7331c04ec06a0001000100000e10000\
+        40a025f0cc04a0001000100000e1000040a025f0cc08e0001000100000e1000040a025f0cc07c00010001\
+        00000e1000040a025f0c";
+
+    #[test]
+    fn dns_over_tcp_two_messages_in_one_segment_and_one_over_two() {
+        let (q, a) = (hex(QUERY), hex(ANSWER));
+        let framed = |m: &[u8]| {
+            let mut v = (m.len() as u16).to_be_bytes().to_vec();
+            v.extend_from_slice(m);
+            v
+        };
+        let two_queries = [framed(&q), framed(&q)].concat();
+        let answer = framed(&a);
+        let p = (53000, 53);
+        let r = (53, 53000);
+        let packets = vec![
+            tcp4(C, S, p, 1, TCP_SYN, b""),
+            tcp4(S, C, r, 1, TCP_SYN | TCP_ACK, b""),
+            tcp4(C, S, p, 2, TCP_ACK, &two_queries),
+            tcp4(S, C, r, 2, TCP_ACK, &answer[..50]),
+            tcp4(S, C, r, 52, TCP_ACK, &answer[50..]),
+        ];
+        let (out, s) = run(CaptureConfig::default(), &packets);
+        let q = |n, kind, t| (n, obs(kind, "www.github.com", "10.0.0.5", None, t));
+        assert_eq!(
+            out,
+            [
+                q(3, ObsKind::DnsQuery, 1002),
+                q(3, ObsKind::DnsQuery, 1002),
+                q(5, ObsKind::DnsResponse, 1004),
+            ]
+        );
+        assert_eq!(s.stats().dns_messages, 3);
+        // The DNS connection itself is not reported as a connection to a named server.
+        assert_eq!(s.stats().named_by_dns_answer, 0);
+    }
+
+    #[test]
+    fn a_dns_answer_names_later_connections_until_it_expires() {
+        let answer = udp4([10, 0, 0, 53], C, (53, 41000), &hex(ANSWER));
+        let github = [192, 30, 252, 128];
+        let mut packets = vec![answer];
+        // Packet 2 at t=1001: a connection with no readable name, within the hold time.
+        packets.push(tcp4(C, github, (41001, 443), 1, TCP_ACK, b"\x00\x01binary"));
+        // Padding so the next connection starts after the 60 s minimum hold.
+        for _ in 0..60 {
+            packets.push(udp4([10, 0, 0, 9], [10, 0, 0, 10], (9999, 9998), b"x"));
+        }
+        let late = packets.len() as u64 + 1;
+        packets.push(tcp4(C, github, (41002, 443), 1, TCP_ACK, b"\x00\x01binary"));
+        let (out, s) = run(CaptureConfig::default(), &packets);
+        assert_eq!(
+            out,
+            [
+                (
+                    1,
+                    obs(
+                        ObsKind::DnsResponse,
+                        "www.github.com",
+                        "10.0.0.5",
+                        None,
+                        1000
+                    )
+                ),
+                (
+                    2,
+                    obs(
+                        ObsKind::Connection,
+                        "www.github.com",
+                        "10.0.0.5",
+                        Some((8, 0)),
+                        1001
+                    )
+                ),
+            ],
+            "packet {late} is past the answer's life"
+        );
+        assert_eq!(s.stats().named_by_dns_answer, 1);
+    }
+
+    #[test]
+    fn a_full_table_reports_the_least_recently_seen_flows() {
+        let cfg = CaptureConfig {
+            max_flows: 8,
+            ..CaptureConfig::default()
+        };
+        let mut packets = Vec::new();
+        for i in 0..20u16 {
+            let req = format!("GET /{i} HTTP/1.1\r\nHost: h{i}.example\r\n\r\n");
+            packets.push(tcp4(C, S, (30000 + i, 80), 1, TCP_ACK, req.as_bytes()));
+        }
+        let (out, s) = run(cfg, &packets);
+        let mut hosts: Vec<String> = out.iter().map(|(_, o)| o.host.clone().unwrap()).collect();
+        hosts.sort();
+        let mut want: Vec<String> = (0..20).map(|i| format!("h{i}.example")).collect();
+        want.sort();
+        assert_eq!(hosts, want, "every flow reports once, evicted or not");
+        assert!(s.open_flows() == 0 && s.stats().flows_evicted >= 12);
+        assert_eq!(s.matched_packets(), 20);
+    }
+
+    #[test]
+    fn truncated_and_odd_packets_are_reasons_not_panics() {
+        let mut s = Session::new(CaptureConfig::default());
+        let mut sink = |_: &Observation<'_>, _: PacketRef| false;
+        let full = tcp4(C, S, (1, 2), 1, TCP_ACK, b"GET / HTTP/1.1\r\n");
+        for cut in 0..full.len() {
+            let p = Packet {
+                number: cut as u64 + 1,
+                ts: None,
+                link_type: linktype::RAW,
+                data: &full[..cut],
+                orig_len: full.len() as u32,
+            };
+            let r = s.packet(&p, &mut sink);
+            if cut < 40 {
+                assert_eq!(r, Err("truncated packet"), "cut at {cut}");
+            }
+        }
+        s.finish(&mut sink);
+    }
+
+    #[test]
+    fn mutated_packets_never_panic() {
+        let hello = real_client_hello();
+        let base = [
+            tcp4(C, S, (51000, 443), 9, TCP_SYN, b""),
+            tcp4(C, S, (51000, 443), 10, TCP_ACK, &hello[..300]),
+            tcp4(C, S, (51000, 443), 310, TCP_ACK, &hello[300..]),
+            tcp4(
+                C,
+                S,
+                (40000, 80),
+                1,
+                TCP_ACK,
+                b"GET / HTTP/1.1\r\nHost: a.example\r\n\r\n",
+            ),
+            tcp4(
+                C,
+                S,
+                (53000, 53),
+                1,
+                TCP_ACK,
+                &[&[0, 32][..], &hex(QUERY)].concat(),
+            ),
+            udp4(S, C, (53, 41000), &hex(ANSWER)),
+            udp4(
+                C,
+                S,
+                (41000, 443),
+                &[0xc3, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0x41, 0],
+            ),
+        ];
+        let mut seed = 0x2545f4914f6cdd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut s = Session::new(CaptureConfig {
+            max_flows: 16,
+            ..CaptureConfig::default()
+        });
+        let mut sink = |_: &Observation<'_>, _: PacketRef| true;
+        for i in 0..3000u64 {
+            let mut p = base[(next() % base.len() as u64) as usize].clone();
+            for _ in 0..(next() % 6) {
+                let at = (next() % p.len() as u64) as usize;
+                p[at] = next() as u8;
+            }
+            if next() % 5 == 0 {
+                p.truncate((next() % p.len() as u64) as usize);
+            }
+            let pkt = Packet {
+                number: i + 1,
+                ts: Some(Timestamp::from_secs((next() % 400) as i64)),
+                link_type: linktype::RAW,
+                data: &p,
+                orig_len: p.len() as u32 + (next() % 3) as u32,
+            };
+            let _ = s.packet(&pkt, &mut sink);
+        }
+        s.finish(&mut sink);
+        assert!(s.matched_packets() <= 3000);
+    }
 }
