@@ -574,6 +574,9 @@ impl Worker<'_> {
     /// Reads a packet capture: every packet is a record; connections report when they
     /// end, so a packet read earlier may count as matched later.
     fn capture(&mut self, src: impl Read, idx: usize, r: &mut JobResult) -> io::Result<()> {
+        // The reader asks for a record header, then its body: buffer, or that is two
+        // system calls per packet.
+        let src = io::BufReader::with_capacity(256 << 10, src);
         let mut reader = CaptureReader::new(src).map_err(|e| {
             io::Error::new(
                 e.io.unwrap_or(io::ErrorKind::InvalidData),
