@@ -62,3 +62,44 @@ fn json_document_validates() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     check(&validator, &doc);
 }
+
+/// Capture findings (packet evidence, capture statistics, `connection` observations, skipped
+/// records located by byte offset) fit the same schema.
+#[test]
+fn capture_records_validate() {
+    let validator = jsonschema::validator_for(&schema()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // Cut inside the last record, so a skip example carries a byte offset.
+    let full = std::fs::read(data("pcap/ai/clients.pcap")).unwrap();
+    let cut = dir.path().join("cut.pcap");
+    std::fs::write(&cut, &full[..full.len() - 10]).unwrap();
+    let out = run(
+        &[
+            "scan",
+            &data("pcap/ai/clients.pcap").display().to_string(),
+            &data("pcap/ai/chromium.pcapng").display().to_string(),
+            &cut.display().to_string(),
+            "-q",
+        ],
+        None,
+    );
+    let recs = stdout_records(&out);
+    let observed: std::collections::BTreeSet<String> = recs
+        .iter()
+        .filter_map(|r| r["observed_as"].as_array())
+        .flatten()
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect();
+    assert!(observed.contains("connection") && observed.contains("tls_server_name"));
+    let summary = recs.last().unwrap();
+    let cut_input = summary["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["path"].as_str().unwrap().ends_with("cut.pcap"))
+        .unwrap();
+    assert!(cut_input["skip_examples"][0]["offset"].is_u64());
+    for r in &recs {
+        check(&validator, r);
+    }
+}

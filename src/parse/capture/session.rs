@@ -1447,6 +1447,25 @@ mod tests {
     }
 
     #[test]
+    fn extra_dns_ports_are_read_as_dns() {
+        let q = udp4(C, [10, 0, 0, 53], (41000, 5353), &hex(QUERY));
+        let (out, s) = run(CaptureConfig::default(), std::slice::from_ref(&q));
+        assert_eq!((out.len(), s.stats().dns_messages), (0, 0));
+        let cfg = CaptureConfig {
+            dns_ports: vec![53, 5353],
+            ..CaptureConfig::default()
+        };
+        let (out, _) = run(cfg, &[q]);
+        assert_eq!(
+            out,
+            [(
+                1,
+                obs(ObsKind::DnsQuery, "www.github.com", "10.0.0.5", None, 1000)
+            )]
+        );
+    }
+
+    #[test]
     fn a_full_table_reports_the_least_recently_seen_flows() {
         let cfg = CaptureConfig {
             max_flows: 8,
