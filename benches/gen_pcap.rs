@@ -68,44 +68,12 @@ use std::time::Instant;
 // PRNG and sampling
 // ---------------------------------------------------------------------------------------------
 
-/// wyrand (Wang Yi): 64-bit state, one multiply per draw.
-#[derive(Clone)]
-struct Rng(u64);
+#[path = "rng.rs"]
+mod rng;
+use rng::Rng;
 
+/// Draws this generator needs beyond uniform ones.
 impl Rng {
-    fn new(seed: u64) -> Self {
-        // splitmix64 the seed so nearby seeds give unrelated streams.
-        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        Rng(z ^ (z >> 31))
-    }
-
-    #[inline]
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0xa076_1d64_78bd_642f);
-        let t = u128::from(self.0) * u128::from(self.0 ^ 0xe703_7ed1_a0b4_28db);
-        (t >> 64) as u64 ^ t as u64
-    }
-
-    /// Uniform in `0..n` (n > 0).
-    #[inline]
-    fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next()) * u128::from(n)) >> 64) as u64
-    }
-
-    /// Uniform in `lo..=hi`.
-    #[inline]
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.below(hi - lo + 1)
-    }
-
-    /// Uniform in `(0, 1]`.
-    #[inline]
-    fn unit(&mut self) -> f64 {
-        ((self.next() >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-
     /// True with probability `n / d`.
     #[inline]
     fn one_in(&mut self, n: u64, d: u64) -> bool {

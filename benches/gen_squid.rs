@@ -39,52 +39,21 @@ use std::time::Instant;
 // PRNG and sampling
 // ---------------------------------------------------------------------------------------------
 
-/// wyrand (Wang Yi): 64-bit state, passes BigCrush, one multiply per draw.
-struct Rng(u64);
+#[path = "rng.rs"]
+mod rng;
+use rng::Rng;
 
+/// Draws this generator needs beyond uniform ones.
 impl Rng {
-    fn new(seed: u64) -> Self {
-        // splitmix64 the seed so nearby seeds give unrelated streams.
-        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        Rng(z ^ (z >> 31))
-    }
-
-    #[inline]
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0xa076_1d64_78bd_642f);
-        let t = u128::from(self.0) * u128::from(self.0 ^ 0xe703_7ed1_a0b4_28db);
-        (t >> 64) as u64 ^ t as u64
-    }
-
-    /// Uniform in `0..n`.
-    #[inline]
-    fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next()) * n as u128) >> 64) as usize
-    }
-
-    /// Uniform in `lo..=hi`.
-    #[inline]
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.below((hi - lo + 1) as usize) as u64
-    }
-
-    /// Uniform in `(0, 1]`.
-    #[inline]
-    fn unit(&mut self) -> f64 {
-        ((self.next() >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-
     /// True with probability `permille / 1000`.
     #[inline]
     fn chance(&mut self, permille: u32) -> bool {
-        self.below(1000) < permille as usize
+        self.below(1000) < u64::from(permille)
     }
 
     #[inline]
     fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
+        items[self.index(items.len())]
     }
 
     /// Pareto(xm, alpha) with a jittered scale (so values don't pile up at `xm`), capped.
@@ -94,7 +63,7 @@ impl Rng {
         let v = xm * (0.25 + 1.5 * self.unit()) * self.unit().powf(-1.0 / alpha);
         // Past the cap, spread over its upper half rather than piling up on one value.
         if v >= cap as f64 {
-            cap / 2 + self.below((cap / 2) as usize) as u64
+            cap / 2 + self.below(cap / 2)
         } else {
             v as u64
         }
@@ -134,7 +103,7 @@ fn zipf(n: usize, s: f64, offset: f64) -> Vec<f64> {
 
 fn shuffle<T>(rng: &mut Rng, v: &mut [T]) {
     for i in (1..v.len()).rev() {
-        v.swap(i, rng.below(i + 1));
+        v.swap(i, rng.index(i + 1));
     }
 }
 
@@ -619,15 +588,15 @@ impl World {
         let mut seen = HashSet::new();
         let mut clients = Vec::new();
         while clients.len() < 2_000 {
-            let ip = match rng.below(100) {
+            let ip = match rng.index(100) {
                 0..=54 => format!(
                     "10.{}.{}.{}",
-                    1 + rng.below(40),
-                    rng.below(256),
-                    1 + rng.below(254)
+                    1 + rng.index(40),
+                    rng.index(256),
+                    1 + rng.index(254)
                 ),
-                55..=79 => format!("172.16.{}.{}", rng.below(64), 1 + rng.below(254)),
-                _ => format!("192.168.{}.{}", rng.below(32), 1 + rng.below(254)),
+                55..=79 => format!("172.16.{}.{}", rng.index(64), 1 + rng.index(254)),
+                _ => format!("192.168.{}.{}", rng.index(32), 1 + rng.index(254)),
             };
             if seen.insert(ip.clone()) {
                 clients.push(ip);
@@ -642,7 +611,7 @@ impl World {
         let mut seen = HashSet::new();
         while users.len() < 700 {
             let (f, l) = (rng.pick(FIRST), rng.pick(LAST));
-            let base = match rng.below(10) {
+            let base = match rng.index(10) {
                 0..=4 => format!("{}{l}", &f[..1]),
                 5..=6 => format!("{f}.{l}"),
                 7 => format!("{}{}", &f[..1], &l[..l.len().min(7)]),
@@ -651,7 +620,7 @@ impl World {
             if !seen.insert(base.clone()) {
                 continue;
             }
-            users.push(match rng.below(10) {
+            users.push(match rng.index(10) {
                 0..=4 => base,
                 5..=7 => format!("CORP\\\\{base}"),
                 _ => format!("{base}@CORP.EXAMPLE.COM"),
@@ -660,7 +629,7 @@ impl World {
         users[0] = "jdoe".into();
         users[1] = "CORP\\\\asmith".into();
         let client_user = (0..clients.len())
-            .map(|_| users[rng.below(users.len())].clone())
+            .map(|_| users[rng.index(users.len())].clone())
             .collect();
 
         // ~1,500 ordinary hosts: the real popular ones first, then made-up sites.
@@ -682,7 +651,7 @@ impl World {
             } else {
                 format!("{w1}{w2}.{tld}")
             };
-            let name = match rng.below(10) {
+            let name = match rng.index(10) {
                 0..=2 => domain,
                 _ => format!("{}.{domain}", rng.pick(SUBDOMAINS)),
             };
@@ -744,13 +713,13 @@ const QUERY_KEYS: &[&str] = &[
 fn make_paths(rng: &mut Rng) -> Vec<Path> {
     let mut out = Vec::with_capacity(4096);
     while out.len() < 4096 {
-        let depth = 1 + rng.below(4);
+        let depth = 1 + rng.index(4);
         let mut p = String::new();
         for _ in 0..depth {
             p.push('/');
             p.push_str(rng.pick(PATH_WORDS));
         }
-        let (mime, post) = match rng.below(100) {
+        let (mime, post) = match rng.index(100) {
             0..=21 => {
                 if rng.chance(500) {
                     p.push_str(".html");
@@ -806,9 +775,9 @@ fn make_paths(rng: &mut Rng) -> Vec<Path> {
                 p.push_str("/package-");
                 p.push_str(&format!(
                     "{}.{}.{}",
-                    rng.below(5),
-                    rng.below(20),
-                    rng.below(10)
+                    rng.index(5),
+                    rng.index(20),
+                    rng.index(10)
                 ));
                 p.push_str(".tar.gz");
                 (Mime::Octet, false)
@@ -819,7 +788,7 @@ fn make_paths(rng: &mut Rng) -> Vec<Path> {
             }
         };
         if (mime == Mime::Html || mime == Mime::Json) && rng.chance(550) {
-            let n = 1 + rng.below(3);
+            let n = 1 + rng.index(3);
             for i in 0..n {
                 p.push(if i == 0 { '?' } else { '&' });
                 p.push_str(rng.pick(QUERY_KEYS));
@@ -827,7 +796,7 @@ fn make_paths(rng: &mut Rng) -> Vec<Path> {
                 if rng.chance(500) {
                     p.push_str(rng.pick(WORDS));
                 } else {
-                    p.push_str(&rng.below(100_000).to_string());
+                    p.push_str(&rng.index(100_000).to_string());
                 }
             }
         } else if matches!(mime, Mime::Js | Mime::Css) && rng.chance(400) {
@@ -945,7 +914,7 @@ impl Gen<'_> {
         let abs_ms = DAY_START * 1000 + t / 1000;
 
         let client = w.client_table.sample(rng);
-        let roll = rng.below(100_000);
+        let roll = rng.index(100_000);
         let target = if roll < AI_PER_100K {
             Target::Ai(w.ai_table.sample(rng))
         } else if roll < AI_PER_100K + TRAP_PER_100K {
@@ -1017,7 +986,7 @@ impl Gen<'_> {
                 if rng.chance(connect_permille) {
                     method = "CONNECT";
                     url = Url::Connect;
-                    match rng.below(1000) {
+                    match rng.index(1000) {
                         0..=29 => {
                             (tag, status, bytes, elapsed, mime) =
                                 ("TCP_DENIED", 407, rng.range(3_900, 4_100), 0, "text/html")
@@ -1038,7 +1007,7 @@ impl Gen<'_> {
                         }
                     }
                 } else {
-                    let p = &w.paths[rng.below(w.paths.len())];
+                    let p = &w.paths[rng.index(w.paths.len())];
                     let https = !host.plain_http || rng.chance(300);
                     method = if p.post {
                         "POST"
@@ -1053,7 +1022,7 @@ impl Gen<'_> {
                         extra_query: p.mime != Mime::Octet && rng.chance(120),
                     };
                     let cacheable = !p.post && p.mime != Mime::Json && p.mime != Mime::Html;
-                    let r = rng.below(1000);
+                    let r = rng.index(1000);
                     (tag, status, bytes, elapsed, mime) = match r {
                         0..=39 => ("TCP_DENIED", 407, rng.range(3_900, 4_100), 0, "text/html"),
                         40..=54 => (
