@@ -36,7 +36,6 @@ TMAX=${BENCH_TSHARK_MAX:-600}
 SEED=${BENCH_SEED:-42}
 BIN=${BENCH_BIN:-target/release/shadow-ai}
 GEN=target/release/gen-pcap-bench
-TIME=/usr/bin/time
 KEEP=0 VERIFY=0
 
 die() { echo "capture.sh: $*" >&2; exit 1; }
@@ -63,11 +62,6 @@ if ! command -v tshark >/dev/null; then
     ((VERIFY)) && die "--verify needs tshark (sudo apt-get install tshark)"
     echo "warning: tshark not found, skipping the tshark baseline (sudo apt-get install tshark)" >&2
 fi
-HAVE_TIME=1
-if ! [ -x "$TIME" ] || ! "$TIME" -v true >/dev/null 2>&1; then
-    HAVE_TIME=0
-    echo "warning: GNU time not found at $TIME, skipping peak RSS (sudo apt-get install time)" >&2
-fi
 HAVE_JQ=1
 command -v jq >/dev/null || { HAVE_JQ=0; echo "warning: jq not found, skipping the findings check" >&2; }
 
@@ -84,6 +78,8 @@ else
     DATA=$(mktemp -d "${TMPDIR:-/tmp}/shadow-ai-capture.XXXXXX")
     trap 'rm -rf "$DATA"' EXIT
 fi
+# shellcheck source=benches/timing.sh
+source "$(dirname "$0")/timing.sh"
 
 # ensure_capture FILE MIB: (re)generates FILE unless --keep left one from the same seed.
 ensure_capture() {
@@ -189,41 +185,6 @@ note "warming the page cache"
 cat "$FULL" "$QUARTER" >/dev/null
 
 # --- timing ----------------------------------------------------------------------------------
-now() { date +%s.%N; }
-fsub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
-fmin() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a + 0 < b + 0) ? a : b }'; }
-mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0) ? b / 1e6 / s : 0 }'; }
-mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
-
-# timed N OUT CMD...: best wall time of N runs in BEST (seconds), max peak RSS in PEAK_KB;
-# stdout of the last run in OUT, its stderr in $DATA/last.err. Exit codes in $OK_RC succeed.
-timed() {
-    local n=$1 outf=$2 i t0 t1 dt rc kb
-    shift 2
-    BEST="" PEAK_KB=0
-    for ((i = 1; i <= n; i++)); do
-        rc=0
-        t0=$(now)
-        if ((HAVE_TIME)); then
-            "$TIME" -v -o "$DATA/time.txt" "$@" >"$outf" 2>"$DATA/last.err" || rc=$?
-        else
-            "$@" >"$outf" 2>"$DATA/last.err" || rc=$?
-        fi
-        t1=$(now)
-        if [[ " $OK_RC " != *" $rc "* ]]; then
-            echo "command failed with exit code $rc: $*" >&2
-            tail -n 20 "$DATA/last.err" >&2
-            exit 1
-        fi
-        dt=$(fsub "$t1" "$t0")
-        BEST=$(fmin "$dt" "$BEST")
-        if ((HAVE_TIME)); then
-            kb=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$DATA/time.txt")
-            ((${kb:-0} > PEAK_KB)) && PEAK_KB=$kb
-        fi
-        printf '   run %d: %7.3f s\n' "$i" "$dt"
-    done
-}
 
 # Is the capture input wired into scan in this build? A 4 MiB capture tells.
 PROBE=$DATA/probe.pcap

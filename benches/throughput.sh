@@ -26,7 +26,6 @@ SEED=${BENCH_SEED:-42}
 DATA=bench-data
 BIN=target/release/shadow-ai
 GEN=target/release/gen-squid-bench
-TIME=/usr/bin/time
 
 die() { echo "throughput.sh: $*" >&2; exit 1; }
 note() { echo "== $*"; }
@@ -51,11 +50,6 @@ if ! command -v rg >/dev/null; then
     HAVE_RG=0
     echo "warning: ripgrep not found, skipping the rg baseline (install: sudo apt-get install ripgrep)" >&2
 fi
-HAVE_TIME=1
-if ! [ -x "$TIME" ] || ! "$TIME" -v true >/dev/null 2>&1; then
-    HAVE_TIME=0
-    echo "warning: GNU time not found at $TIME, skipping peak RSS (install: sudo apt-get install time)" >&2
-fi
 compgen -G "signatures/*.toml" >/dev/null || die "no signatures/*.toml (run from the crate root)"
 
 # --- build -----------------------------------------------------------------------------------
@@ -64,6 +58,8 @@ cargo build --release --bins
 [ -x "$BIN" ] || die "$BIN missing after build"
 [ -x "$GEN" ] || die "$GEN missing after build"
 mkdir -p "$DATA"
+# shellcheck source=benches/timing.sh
+source "$(dirname "$0")/timing.sh"
 
 # --- data ------------------------------------------------------------------------------------
 # ensure_log FILE BYTES: (re)generates FILE unless it is already a log of that size: the
@@ -106,45 +102,11 @@ note "warming the page cache"
 cat "$LOG" "$SMALL" >/dev/null
 
 # --- timing ----------------------------------------------------------------------------------
-now() { date +%s.%N; }
-fsub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
-fmin() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a + 0 < b + 0) ? a : b }'; }
-mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0) ? b / 1e6 / s : 0 }'; }
-
-# Best wall time of $RUNS runs of "$@"; exit codes in $OK_RC (space-separated) are success.
-# Sets BEST (seconds) and PEAK_KB (max resident set over the runs, when GNU time exists).
-# The last run's stdout/stderr are kept in $DATA/last.out / $DATA/last.err.
-timed() {
-    local i t0 t1 dt rc kb
-    BEST="" PEAK_KB=0
-    for ((i = 1; i <= RUNS; i++)); do
-        rc=0
-        t0=$(now)
-        if ((HAVE_TIME)); then
-            "$TIME" -v -o "$DATA/time.txt" "$@" >"$DATA/last.out" 2>"$DATA/last.err" || rc=$?
-        else
-            "$@" >"$DATA/last.out" 2>"$DATA/last.err" || rc=$?
-        fi
-        t1=$(now)
-        if [[ " $OK_RC " != *" $rc "* ]]; then
-            echo "command failed with exit code $rc: $*" >&2
-            tail -n 20 "$DATA/last.err" >&2
-            exit 1
-        fi
-        dt=$(fsub "$t1" "$t0")
-        BEST=$(fmin "$dt" "$BEST")
-        if ((HAVE_TIME)); then
-            kb=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$DATA/time.txt")
-            ((${kb:-0} > PEAK_KB)) && PEAK_KB=$kb
-        fi
-        printf '   run %d: %6.3f s\n' "$i" "$dt"
-    done
-}
 
 RG_MBPS=n/a RG_SECS=n/a RG_COUNT=n/a
 if ((HAVE_RG)); then
     note "rg -c -F -f $PATTERNS $LOG   ($(rg --version | head -n1))"
-    OK_RC="0 1" timed rg -c -F -f "$PATTERNS" "$LOG" # 1 = no line matched
+    OK_RC="0 1" timed "$RUNS" "$DATA/last.out" rg -c -F -f "$PATTERNS" "$LOG" # 1 = no line matched
     RG_SECS=$BEST
     RG_MBPS=$(mbps "$LOG_BYTES" "$RG_SECS")
     RG_COUNT=$(head -n1 "$DATA/last.out")
@@ -154,7 +116,7 @@ fi
 
 note "$BIN scan $LOG --format-out jsonl --output $DATA/findings.jsonl   ($(nproc) CPUs)"
 # Exit 1 means "found AI use", which this log always has.
-OK_RC="0 1" timed "$BIN" scan "$LOG" --no-state --format-out jsonl --output "$DATA/findings.jsonl"
+OK_RC="0 1" timed "$RUNS" "$DATA/last.out" "$BIN" scan "$LOG" --no-state --format-out jsonl --output "$DATA/findings.jsonl"
 SA_SECS=$BEST
 SA_MBPS=$(mbps "$LOG_BYTES" "$SA_SECS")
 SA_RSS_KB=$PEAK_KB
@@ -181,12 +143,11 @@ fi
 
 # Same scan over a 4x smaller log: peak memory should not follow the input size.
 note "$BIN scan $SMALL (1/4 size: memory should stay flat)"
-OK_RC="0 1" timed "$BIN" scan "$SMALL" --no-state --format-out jsonl --output "$DATA/findings-small.jsonl"
+OK_RC="0 1" timed "$RUNS" "$DATA/last.out" "$BIN" scan "$SMALL" --no-state --format-out jsonl --output "$DATA/findings-small.jsonl"
 SMALL_MBPS=$(mbps "$SMALL_LOG_BYTES" "$BEST")
 SMALL_RSS_KB=$PEAK_KB
 echo "   best $BEST s = $SMALL_MBPS MB/s"
 
-mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
 RSS_TEXT=n/a
 if ((HAVE_TIME)); then
     GROWTH=$(awk -v a="$SA_RSS_KB" -v b="$SMALL_RSS_KB" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')
