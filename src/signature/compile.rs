@@ -251,10 +251,14 @@ fn service_from_raw(
     let conv = |e: RawExample| -> Result<Example, String> {
         match e {
             RawExample::Host(h) => Ok(Example::Host(h)),
-            RawExample::Typed(t) => match (t.url, t.user_agent) {
-                (Some(u), None) => Ok(Example::Url(u)),
-                (None, Some(ua)) => Ok(Example::UserAgent(ua)),
-                _ => Err("an example table needs exactly one of `url`, `user_agent`".into()),
+            RawExample::Typed(t) => match (t.software().key()?, t.url, t.user_agent) {
+                (None, Some(u), None) => Ok(Example::Url(u)),
+                (None, None, Some(ua)) => Ok(Example::UserAgent(ua)),
+                (Some(k), None, None) => Ok(Example::Software(k)),
+                _ => Err(
+                    "an example table needs exactly one of `url`, `user_agent` or a software selector"
+                        .into(),
+                ),
             },
         }
     };
@@ -336,6 +340,7 @@ fn add_indicator(
         ri.bundle_id.is_some(),
         ri.extension.is_some(),
         ri.executable.is_some(),
+        ri.config_path.is_some(),
     ];
     if (ri.ecosystem.is_some() && ri.package.is_none())
         || (ri.store.is_some() && ri.extension.is_none())
@@ -344,7 +349,7 @@ fn add_indicator(
     }
     let n = selectors.iter().filter(|&&s| s).count();
     if n != 1 {
-        return Err("an indicator needs exactly one of domain, host, host_pattern, path, user_agent, package, bundle_id, extension, executable".into());
+        return Err("an indicator needs exactly one of domain, host, host_pattern, path, user_agent, package, bundle_id, extension, executable, config_path".into());
     }
     let id = indicators.len();
     let mut push = |field: Field, label: String| {
@@ -407,34 +412,12 @@ fn add_indicator(
         push(Field::UserAgent, format!("user_agent:{ua}"));
         index.user_agent(id, ua.clone());
     } else {
-        // Software selectors are validated and kept for the endpoint inputs.
-        let (kind, value, qualifier) = if let Some(p) = &ri.package {
-            (
-                "package",
-                p,
-                ri.ecosystem
-                    .as_deref()
-                    .ok_or("a package needs an `ecosystem`")?,
-            )
-        } else if let Some(b) = &ri.bundle_id {
-            ("bundle_id", b, "")
-        } else if let Some(e) = &ri.extension {
-            (
-                "extension",
-                e,
-                ri.store.as_deref().ok_or("an extension needs a `store`")?,
-            )
-        } else if let Some(x) = &ri.executable {
-            ("executable", x, "")
-        } else {
+        // Software selectors: matched by the endpoint inputs, one lookup per artefact.
+        let Some(key) = ri.software().key()? else {
             return Err("no selector".into());
         };
-        let label = if qualifier.is_empty() {
-            format!("{kind}:{value}")
-        } else {
-            format!("{kind}:{qualifier}:{value}")
-        };
-        push(Field::Software, label);
+        push(Field::Software, key.clone());
+        index.software(id, key);
     }
     Ok(())
 }
@@ -559,6 +542,66 @@ examples = { match = [{ url = "http://llm.internal.example/v1/chat/completions" 
         assert_eq!(ids, ["aws-bedrock"]);
         assert_eq!(set.version(), "custom");
         assert_eq!(set.sha256().len(), 64);
+    }
+
+    #[test]
+    fn software_selectors_match_by_normalised_key() {
+        const OLLAMA: &str = r#"
+schema = 1
+vendor = "Ollama"
+vendor_id = "ollama"
+
+[[service]]
+id = "ollama-runtime"
+name = "Ollama"
+category = "local-ai"
+description = "Local model runtime."
+indicators = [
+  { executable = "ollama", confidence = "high" },
+  { config_path = ".ollama", confidence = "high" },
+  { package = "ollama", ecosystem = "pypi", confidence = "high" },
+  { extension = "ollama.helper", store = "vscode", confidence = "medium" },
+]
+[service.examples]
+match = [
+  { executable = "Ollama.exe" },
+  { config_path = "~/.ollama/models/manifests" },
+  { package = "Ollama", ecosystem = "pypi" },
+  { extension = "Ollama.Helper", store = "vscode" },
+]
+no_match = [
+  { executable = "ollama-clone" },
+  { config_path = ".ollamax" },
+  { package = "ollama", ecosystem = "npm" },
+  "ollama.com",
+]
+"#;
+        let mut s = SignatureSource::default();
+        s.add_text("ollama.toml", OLLAMA);
+        let set = s.compile().unwrap();
+        assert_eq!(set.check_examples(), Vec::<String>::new());
+        let hit = set.match_software("config_path::.ollama/models/blobs").unwrap();
+        assert_eq!(set.services()[hit.service].id, "ollama-runtime");
+        assert_eq!(set.indicators()[hit.indicator].label, "config_path::.ollama");
+        // A selector key in two services is refused, like a domain.
+        let mut s = SignatureSource::default();
+        s.add_text("ollama.toml", OLLAMA);
+        s.add_text(
+            "other.toml",
+            &OLLAMA
+                .replace("vendor_id = \"ollama\"", "vendor_id = \"other\"")
+                .replace("id = \"ollama-runtime\"", "id = \"other-runtime\""),
+        );
+        let errs = s.compile().unwrap_err();
+        assert!(
+            errs.iter().any(|e| e.0.contains("software selector \"executable::ollama\" is also claimed by ollama-runtime")),
+            "{errs:?}"
+        );
+        // Bad qualifiers name the field.
+        let mut s = SignatureSource::default();
+        s.add_text("ollama.toml", &OLLAMA.replace("ecosystem = \"pypi\", confidence", "ecosystem = \"maven\", confidence"));
+        let errs = s.compile().unwrap_err();
+        assert!(errs[0].0.contains("ecosystem \"maven\" is not one of"), "{errs:?}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub(crate) mod compile;
 pub mod host;
 mod raw;
 mod set;
+pub mod software;
 
 pub use compile::{LoadError, SignatureSource, hex as hex_string};
 pub use set::{Hit, MatchScratch};
@@ -75,6 +76,8 @@ pub enum Example {
     Host(String),
     Url(String),
     UserAgent(String),
+    /// A software selector's normalised key (see [`software::key`]).
+    Software(String),
 }
 
 impl std::fmt::Display for Example {
@@ -83,6 +86,7 @@ impl std::fmt::Display for Example {
             Example::Host(h) => write!(f, "host {h:?}"),
             Example::Url(u) => write!(f, "url {u:?}"),
             Example::UserAgent(u) => write!(f, "user_agent {u:?}"),
+            Example::Software(k) => write!(f, "software {k:?}"),
         }
     }
 }

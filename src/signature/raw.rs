@@ -53,6 +53,7 @@ pub struct RawIndicator {
     pub extension: Option<String>,
     pub store: Option<String>,
     pub executable: Option<String>,
+    pub config_path: Option<String>,
     pub confidence: String,
     #[serde(default)]
     pub supporting: bool,
@@ -78,4 +79,85 @@ pub enum RawExample {
 pub struct RawTypedExample {
     pub url: Option<String>,
     pub user_agent: Option<String>,
+    pub package: Option<String>,
+    pub ecosystem: Option<String>,
+    pub bundle_id: Option<String>,
+    pub extension: Option<String>,
+    pub store: Option<String>,
+    pub executable: Option<String>,
+    pub config_path: Option<String>,
 }
+
+/// The software selector of an indicator or an example table.
+#[derive(Debug, Default)]
+pub struct RawSoftware {
+    pub package: Option<String>,
+    pub ecosystem: Option<String>,
+    pub bundle_id: Option<String>,
+    pub extension: Option<String>,
+    pub store: Option<String>,
+    pub executable: Option<String>,
+    pub config_path: Option<String>,
+}
+
+impl RawSoftware {
+    /// The selector's normalised key; `Ok(None)` when no software key is set.
+    pub fn key(&self) -> Result<Option<String>, String> {
+        let one = |kind: &str, q: Option<&String>, v: &String, need: &str| {
+            let q = match (q, need) {
+                (Some(q), _) => q.as_str(),
+                (None, "") => "",
+                (None, need) => return Err(format!("a {kind} needs a `{need}`")),
+            };
+            super::software::key(kind, q, v).map(Some)
+        };
+        let set = [
+            self.package.is_some(),
+            self.bundle_id.is_some(),
+            self.extension.is_some(),
+            self.executable.is_some(),
+            self.config_path.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        if set > 1 {
+            return Err("give one software selector per indicator or example".into());
+        }
+        if let Some(p) = &self.package {
+            one("package", self.ecosystem.as_ref(), p, "ecosystem")
+        } else if let Some(e) = &self.extension {
+            one("extension", self.store.as_ref(), e, "store")
+        } else if let Some(b) = &self.bundle_id {
+            one("bundle_id", None, b, "")
+        } else if let Some(x) = &self.executable {
+            one("executable", None, x, "")
+        } else if let Some(c) = &self.config_path {
+            one("config_path", None, c, "")
+        } else if self.ecosystem.is_some() || self.store.is_some() {
+            Err("`ecosystem` goes with `package`, `store` with `extension`".into())
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+macro_rules! software_of {
+    ($t:ty) => {
+        impl $t {
+            pub fn software(&self) -> RawSoftware {
+                RawSoftware {
+                    package: self.package.clone(),
+                    ecosystem: self.ecosystem.clone(),
+                    bundle_id: self.bundle_id.clone(),
+                    extension: self.extension.clone(),
+                    store: self.store.clone(),
+                    executable: self.executable.clone(),
+                    config_path: self.config_path.clone(),
+                }
+            }
+        }
+    };
+}
+software_of!(RawIndicator);
+software_of!(RawTypedExample);

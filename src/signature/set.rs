@@ -17,6 +17,7 @@ pub(super) struct IndexBuilder {
     patterns: Vec<(String, HostPattern, IndId)>,
     paths: Vec<(Option<String>, Option<String>, String, IndId)>,
     user_agents: Vec<(String, IndId)>,
+    software: Vec<(String, IndId)>,
 }
 
 impl IndexBuilder {
@@ -34,6 +35,9 @@ impl IndexBuilder {
     }
     pub fn user_agent(&mut self, id: IndId, ua: String) {
         self.user_agents.push((ua, id));
+    }
+    pub fn software(&mut self, id: IndId, key: String) {
+        self.software.push((key, id));
     }
 
     pub fn build(
@@ -90,6 +94,7 @@ impl IndexBuilder {
         };
         let exact = unique("host", &self.exact);
         let suffix = unique("domain", &self.suffix);
+        let software = unique("software selector", &self.software);
         // Everything keyed by a name goes in one map, so matching a host costs one lookup
         // per label.
         let mut names: FxHashMap<Box<[u8]>, NameEntry> = FxHashMap::default();
@@ -152,6 +157,7 @@ impl IndexBuilder {
             any_path_ac,
             ua_ids: self.user_agents.into_iter().map(|(_, id)| id).collect(),
             ua_ac,
+            software,
             version,
             sha256,
         })
@@ -187,6 +193,8 @@ pub struct SignatureSet {
     any_path_ac: Option<AhoCorasick>,
     ua_ids: Vec<IndId>,
     ua_ac: Option<AhoCorasick>,
+    /// Software selector keys (see [`super::software::key`]).
+    software: FxHashMap<Box<[u8]>, IndId>,
     version: String,
     sha256: String,
 }
@@ -308,8 +316,33 @@ impl SignatureSet {
         }
     }
 
+    /// The indicator a software selector key names: the key itself, and for a config path
+    /// each folder above it (the longest that has an indicator wins).
+    pub fn match_software(&self, key: &str) -> Option<Hit> {
+        let hit = |id: IndId| Hit {
+            indicator: id,
+            service: self.indicators[id].service,
+            field: Field::Software,
+        };
+        if let Some(path) = key.strip_prefix("config_path::") {
+            return super::software::config_path_keys(path).find_map(|p| {
+                let k = format!("config_path::{p}");
+                self.software.get(k.as_bytes()).map(|&id| hit(id))
+            });
+        }
+        self.software.get(key.as_bytes()).map(|&id| hit(id))
+    }
+
     /// The services `example` resolves to with a primary (non-supporting) indicator.
     pub fn resolve_example(&self, example: &Example) -> Vec<&Service> {
+        if let Example::Software(k) = example {
+            return self
+                .match_software(k)
+                .filter(|h| !self.indicators[h.indicator].supporting)
+                .map(|h| &self.services[h.service])
+                .into_iter()
+                .collect();
+        }
         let mut o = Observation::default();
         match example {
             Example::Host(h) => o.host = Some(h.as_bytes()),
@@ -319,6 +352,7 @@ impl SignatureSet {
                 o.path = parts.path;
             }
             Example::UserAgent(ua) => o.user_agent = Some(ua.as_bytes()),
+            Example::Software(_) => {}
         }
         let mut hits = Vec::new();
         self.match_into(&o, &mut MatchScratch::default(), &mut hits);
