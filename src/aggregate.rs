@@ -158,13 +158,14 @@ fn action_index(a: Action) -> usize {
     Action::ALL.iter().position(|x| *x == a).unwrap_or(0)
 }
 
-const KINDS: [ObsKind; 6] = [
+const KINDS: [ObsKind; 7] = [
     ObsKind::DnsQuery,
     ObsKind::DnsResponse,
     ObsKind::HttpRequest,
     ObsKind::HttpConnect,
     ObsKind::TlsServerName,
     ObsKind::Connection,
+    ObsKind::Software,
 ];
 
 fn kind_bit(k: ObsKind) -> u8 {
@@ -179,7 +180,8 @@ fn add_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
 }
 
 impl Aggregator {
-    /// Records that `o` fired `hit`. `host` is the normalised host the matcher saw.
+    /// Records that `o` fired `hit`. `host` is the normalised host the matcher saw (for a
+    /// software hit: the artefact as shown).
     pub fn add(
         &mut self,
         sigs: &SignatureSet,
@@ -256,7 +258,8 @@ impl Aggregator {
                 .map(|p| &p[..memchr::memchr(b'?', p).unwrap_or(p.len())])
                 .unwrap_or(b""),
             Field::UserAgent => o.user_agent.unwrap_or(b""),
-            Field::Software => b"",
+            // The caller passes the artefact as shown (selector and version).
+            Field::Software => host,
         };
         let value = &value[..value.len().min(VALUE_CHARS)];
         acc.value_hits += 1;
@@ -453,6 +456,30 @@ pub struct Evidence {
     /// When the record or packet was logged, when it says.
     #[serde(serialize_with = "ser_time", skip_serializing_if = "Option::is_none")]
     pub time: Option<Timestamp>,
+    /// For an endpoint finding: the artefact `file` shows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<EvidenceArtifact>,
+}
+
+/// What was found on an endpoint, as evidence.
+#[derive(Clone, Debug, Serialize)]
+pub struct EvidenceArtifact {
+    pub endpoint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// `app`, `ide_extension`, `browser_extension`, `package`, `local_runtime`, `model`,
+    /// `agent`, `mcp_server`, `api_key`.
+    pub kind: &'static str,
+    /// The selector the signature set matched, e.g. `extension:vscode:github.copilot`.
+    pub selector: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl Evidence {

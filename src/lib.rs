@@ -8,6 +8,7 @@
 pub mod aggregate;
 pub mod cli;
 pub mod emit;
+pub mod endpoint;
 pub mod governance;
 pub mod observation;
 pub mod parse;

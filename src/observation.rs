@@ -23,6 +23,9 @@ pub enum ObsKind {
     /// A connection (in a packet capture) to an address that an earlier DNS answer gave
     /// for the name: no server name or Host was visible in the connection itself.
     Connection,
+    /// Software installed or stored on an endpoint (an app, extension, package, model,
+    /// agent config, MCP server or API key).
+    Software,
 }
 
 impl ObsKind {
@@ -34,6 +37,7 @@ impl ObsKind {
             ObsKind::HttpConnect => "http_connect",
             ObsKind::TlsServerName => "tls_server_name",
             ObsKind::Connection => "connection",
+            ObsKind::Software => "software",
         }
     }
 

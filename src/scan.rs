@@ -5,7 +5,8 @@
 //! between lines, one byte range of it, so a single big log still uses every core.
 //! Line numbers in ranges are resolved once all ranges are counted.
 
-use crate::aggregate::{Aggregator, Evidence, EvidenceRef, Finding};
+use crate::aggregate::{Aggregator, Evidence, EvidenceArtifact, EvidenceRef, Finding};
+use crate::endpoint::run::{EndpointInput, FoundArtifact, scan_endpoint};
 use crate::observation::Observation;
 use crate::parse::capture::reader::{self as capture_reader, CaptureReader};
 use crate::parse::capture::session::{CaptureConfig, PacketRef, Session};
@@ -41,6 +42,8 @@ pub struct ScanOptions {
     pub year: Option<i32>,
     /// How packet captures are read.
     pub capture: CaptureConfig,
+    /// How endpoints are walked.
+    pub walk: crate::endpoint::walk::WalkOptions,
 }
 
 impl Default for ScanOptions {
@@ -54,12 +57,15 @@ impl Default for ScanOptions {
             progress: false,
             year: None,
             capture: CaptureConfig::default(),
+            walk: crate::endpoint::walk::WalkOptions::default(),
         }
     }
 }
 
 pub struct ScanOutput {
     pub findings: Vec<Finding>,
+    /// Endpoint artefacts that matched a service (evidence of endpoint findings).
+    pub artifacts: Vec<FoundArtifact>,
     pub summary: Summary,
     /// Some input could not be read in full (exit status 2).
     pub had_errors: bool,
@@ -93,6 +99,17 @@ struct JobResult {
 pub fn run(
     inputs: &[Input],
     input_errors: &[InputError],
+    sigs: &SignatureSet,
+    opts: &ScanOptions,
+) -> ScanOutput {
+    run_with_endpoints(inputs, input_errors, &[], sigs, opts)
+}
+
+/// [`run`], and walks `endpoints` for installed AI software.
+pub fn run_with_endpoints(
+    inputs: &[Input],
+    input_errors: &[InputError],
+    endpoints: &[EndpointInput],
     sigs: &SignatureSet,
     opts: &ScanOptions,
 ) -> ScanOutput {
@@ -150,6 +167,16 @@ pub fn run(
             let _ = p.join();
         }
     });
+    // Endpoints walk with every core themselves, one after another.
+    let mut artifacts = Vec::new();
+    let mut endpoint_summaries = Vec::new();
+    for (k, ep) in endpoints.iter().enumerate() {
+        let input = (inputs.len() + k) as u32;
+        let (mut summary, stats) =
+            scan_endpoint(ep, input, sigs, &opts.walk, &mut agg, &mut artifacts);
+        summary.endpoint = Some(stats);
+        endpoint_summaries.push(summary);
+    }
     let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     results.sort_by_key(|r| (r.input, r.part));
     // Lines before each part, per input, to turn part-relative lines into file lines.
@@ -165,6 +192,9 @@ pub fn run(
         is_capture[r.input] |= r.stats.capture.is_some();
     }
     let locate = |e: EvidenceRef| {
+        if e.input as usize >= inputs.len() {
+            return artifact_evidence(&artifacts, e.line);
+        }
         let file = inputs[e.input as usize].path.to_string();
         if is_capture[e.input as usize] {
             return Evidence {
@@ -172,6 +202,7 @@ pub fn run(
                 line: None,
                 packet: Some(e.line),
                 time: e.time,
+                artifact: None,
             };
         }
         let base = line_base[e.input as usize]
@@ -183,6 +214,7 @@ pub fn run(
             line: Some(base + e.line),
             packet: None,
             time: e.time,
+            artifact: None,
         }
     };
     let mut summaries: Vec<InputSummary> = inputs
@@ -220,6 +252,7 @@ pub fn run(
             }
         }
     }
+    summaries.extend(endpoint_summaries);
     for e in input_errors {
         summaries.push(InputSummary {
             path: e.path.clone(),
@@ -267,6 +300,7 @@ pub fn run(
     };
     ScanOutput {
         findings,
+        artifacts,
         summary,
         had_errors,
     }
@@ -772,5 +806,35 @@ impl<R: Read> Read for SharedCount<R> {
         let n = self.inner.read(buf)?;
         self.total.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
+    }
+}
+
+/// Evidence for an endpoint finding: artefact `line` (1-based) of the scan's list.
+fn artifact_evidence(found: &[FoundArtifact], line: u64) -> Evidence {
+    let Some(f) = found.get((line as usize).wrapping_sub(1)) else {
+        return Evidence {
+            file: String::new(),
+            line: None,
+            packet: None,
+            time: None,
+            artifact: None,
+        };
+    };
+    let a = &f.artifact;
+    Evidence {
+        file: a.path.display().to_string(),
+        line: a.line,
+        packet: None,
+        time: None,
+        artifact: Some(EvidenceArtifact {
+            endpoint: f.endpoint.clone(),
+            user: f.user.clone(),
+            kind: a.kind.as_str(),
+            selector: f.key.clone(),
+            name: a.name.clone(),
+            version: a.version.clone(),
+            size: a.size,
+            detail: a.detail.clone(),
+        }),
     }
 }

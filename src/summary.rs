@@ -106,6 +106,10 @@ pub struct InputSummary {
     /// For a packet capture: what was read beyond packets (flows, handshakes, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capture: Option<crate::parse::capture::session::CaptureStats>,
+    /// For an endpoint: what the walk saw (folders, files, links, what was passed over or
+    /// could not be read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<crate::endpoint::walk::WalkStats>,
 }
 
 impl InputSummary {

@@ -43,8 +43,20 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
     /// Files or folders to scan (folders recursively); `-` reads standard input.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present_any = ["endpoint"], value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Walk this endpoint's file tree for installed AI software: `/`, a mounted disk image
+    /// or a collected home folder, optionally named (`NAME=ROOT`; default: its host name).
+    /// Repeatable.
+    #[arg(long, value_name = "[NAME=]ROOT")]
+    pub endpoint: Vec<String>,
+    /// Endpoints: also pass over this root-relative folder (repeatable; virtual
+    /// filesystems, container layers and the like are passed over already).
+    #[arg(long, value_name = "PATH", requires = "endpoint")]
+    pub endpoint_skip: Vec<PathBuf>,
+    /// Endpoints: cross into other mounted filesystems (default: stay on the root's).
+    #[arg(long, requires = "endpoint")]
+    pub all_filesystems: bool,
     /// Read every input as this format instead of detecting it (see `shadow-ai formats`).
     #[arg(long, value_name = "ID")]
     pub format: Option<String>,

@@ -269,13 +269,17 @@ fn scan_cmd(a: ScanArgs) -> u8 {
         },
     };
     let (inputs, input_errors) = crate::source::expand(&a.paths);
-    let fingerprint = store.as_ref().and_then(|_| {
-        let options = format!(
-            "format={:?};year={:?};max_line={};max_decompressed={};dns_port={:?};max_flows={}",
-            a.format, a.year, a.max_line.0, a.max_decompressed.0, a.dns_port, a.max_flows
-        );
-        crate::state::fingerprint(&inputs, &input_errors, &options)
-    });
+    // An endpoint's tree has no cheap fingerprint: a scan with endpoints is always recorded.
+    let fingerprint = store
+        .as_ref()
+        .filter(|_| a.endpoint.is_empty())
+        .and_then(|_| {
+            let options = format!(
+                "format={:?};year={:?};max_line={};max_decompressed={};dns_port={:?};max_flows={}",
+                a.format, a.year, a.max_line.0, a.max_decompressed.0, a.dns_port, a.max_flows
+            );
+            crate::state::fingerprint(&inputs, &input_errors, &options)
+        });
     let mut opts = ScanOptions {
         format,
         progress: !a.no_progress && !a.quiet && io::stderr().is_terminal(),
@@ -293,7 +297,15 @@ fn scan_cmd(a: ScanArgs) -> u8 {
         }
     }
     opts.capture.max_flows = a.max_flows.max(1);
-    let mut out = scan::run(&inputs, &input_errors, &sigs, &opts);
+    opts.walk.threads = opts.threads;
+    opts.walk.one_filesystem = !a.all_filesystems;
+    opts.walk.skip.extend(a.endpoint_skip.iter().cloned());
+    let endpoints: Vec<_> = a
+        .endpoint
+        .iter()
+        .map(|e| crate::endpoint::run::EndpointInput::parse(e))
+        .collect();
+    let mut out = scan::run_with_endpoints(&inputs, &input_errors, &endpoints, &sigs, &opts);
     // Approvals are judged as of the day the scan started.
     let today = Day::of(out.summary.started.unwrap_or(crate::time::Timestamp(0)));
     out.summary.policy = Some(policy.apply(&mut out.findings, today));

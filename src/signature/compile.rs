@@ -341,6 +341,8 @@ fn add_indicator(
         ri.extension.is_some(),
         ri.executable.is_some(),
         ri.config_path.is_some(),
+        ri.api_key.is_some(),
+        ri.model_format.is_some(),
     ];
     if (ri.ecosystem.is_some() && ri.package.is_none())
         || (ri.store.is_some() && ri.extension.is_none())
@@ -349,7 +351,7 @@ fn add_indicator(
     }
     let n = selectors.iter().filter(|&&s| s).count();
     if n != 1 {
-        return Err("an indicator needs exactly one of domain, host, host_pattern, path, user_agent, package, bundle_id, extension, executable, config_path".into());
+        return Err("an indicator needs exactly one of domain, host, host_pattern, path, user_agent, package, bundle_id, extension, executable, config_path, api_key, model_format".into());
     }
     let id = indicators.len();
     let mut push = |field: Field, label: String| {
@@ -580,9 +582,14 @@ no_match = [
         s.add_text("ollama.toml", OLLAMA);
         let set = s.compile().unwrap();
         assert_eq!(set.check_examples(), Vec::<String>::new());
-        let hit = set.match_software("config_path::.ollama/models/blobs").unwrap();
+        let hit = set
+            .match_software("config_path::.ollama/models/blobs")
+            .unwrap();
         assert_eq!(set.services()[hit.service].id, "ollama-runtime");
-        assert_eq!(set.indicators()[hit.indicator].label, "config_path::.ollama");
+        assert_eq!(
+            set.indicators()[hit.indicator].label,
+            "config_path::.ollama"
+        );
         // A selector key in two services is refused, like a domain.
         let mut s = SignatureSource::default();
         s.add_text("ollama.toml", OLLAMA);
@@ -594,14 +601,25 @@ no_match = [
         );
         let errs = s.compile().unwrap_err();
         assert!(
-            errs.iter().any(|e| e.0.contains("software selector \"executable::ollama\" is also claimed by ollama-runtime")),
+            errs.iter().any(|e| e.0.contains(
+                "software selector \"executable::ollama\" is also claimed by ollama-runtime"
+            )),
             "{errs:?}"
         );
         // Bad qualifiers name the field.
         let mut s = SignatureSource::default();
-        s.add_text("ollama.toml", &OLLAMA.replace("ecosystem = \"pypi\", confidence", "ecosystem = \"maven\", confidence"));
+        s.add_text(
+            "ollama.toml",
+            &OLLAMA.replace(
+                "ecosystem = \"pypi\", confidence",
+                "ecosystem = \"maven\", confidence",
+            ),
+        );
         let errs = s.compile().unwrap_err();
-        assert!(errs[0].0.contains("ecosystem \"maven\" is not one of"), "{errs:?}");
+        assert!(
+            errs[0].0.contains("ecosystem \"maven\" is not one of"),
+            "{errs:?}"
+        );
     }
 
     #[test]

@@ -54,6 +54,8 @@ pub struct RawIndicator {
     pub store: Option<String>,
     pub executable: Option<String>,
     pub config_path: Option<String>,
+    pub api_key: Option<String>,
+    pub model_format: Option<String>,
     pub confidence: String,
     #[serde(default)]
     pub supporting: bool,
@@ -86,6 +88,8 @@ pub struct RawTypedExample {
     pub store: Option<String>,
     pub executable: Option<String>,
     pub config_path: Option<String>,
+    pub api_key: Option<String>,
+    pub model_format: Option<String>,
 }
 
 /// The software selector of an indicator or an example table.
@@ -98,6 +102,8 @@ pub struct RawSoftware {
     pub store: Option<String>,
     pub executable: Option<String>,
     pub config_path: Option<String>,
+    pub api_key: Option<String>,
+    pub model_format: Option<String>,
 }
 
 impl RawSoftware {
@@ -117,6 +123,8 @@ impl RawSoftware {
             self.extension.is_some(),
             self.executable.is_some(),
             self.config_path.is_some(),
+            self.api_key.is_some(),
+            self.model_format.is_some(),
         ]
         .iter()
         .filter(|b| **b)
@@ -134,6 +142,10 @@ impl RawSoftware {
             one("executable", None, x, "")
         } else if let Some(c) = &self.config_path {
             one("config_path", None, c, "")
+        } else if let Some(k) = &self.api_key {
+            one("api_key", None, k, "")
+        } else if let Some(f) = &self.model_format {
+            one("model_format", None, f, "")
         } else if self.ecosystem.is_some() || self.store.is_some() {
             Err("`ecosystem` goes with `package`, `store` with `extension`".into())
         } else {
@@ -154,6 +166,8 @@ macro_rules! software_of {
                     store: self.store.clone(),
                     executable: self.executable.clone(),
                     config_path: self.config_path.clone(),
+                    api_key: self.api_key.clone(),
+                    model_format: self.model_format.clone(),
                 }
             }
         }

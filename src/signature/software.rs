@@ -11,16 +11,31 @@ pub const ECOSYSTEMS: &[&str] = &[
 /// browser: they share the Web Store's ids).
 pub const STORES: &[&str] = &["vscode", "jetbrains", "chrome", "firefox"];
 
+/// Model file formats a `model_format` selector may name.
+pub const MODEL_FORMATS: &[&str] = &["gguf", "safetensors", "onnx", "pytorch"];
+
 /// The lookup key of a selector: `kind:qualifier:value`, normalised per kind, or why the
 /// selector is not valid. Kinds: `bundle_id`, `extension` (qualifier: store), `package`
-/// (qualifier: ecosystem), `executable`, `config_path`.
+/// (qualifier: ecosystem), `executable`, `config_path`, `api_key` (a provider id, e.g.
+/// `openai`: an API key of that provider found in a file), `model_format` (a model file
+/// format found on disk).
 pub fn key(kind: &str, qualifier: &str, value: &str) -> Result<String, String> {
     let v = value.trim();
     if v.is_empty() {
         return Err(format!("{kind} is empty"));
     }
     let norm = match kind {
-        "bundle_id" | "extension" => v.to_ascii_lowercase(),
+        "bundle_id" | "extension" | "api_key" => v.to_ascii_lowercase(),
+        "model_format" => {
+            let f = v.to_ascii_lowercase();
+            if !MODEL_FORMATS.contains(&f.as_str()) {
+                return Err(format!(
+                    "model_format {v:?} is not one of {}",
+                    MODEL_FORMATS.join(", ")
+                ));
+            }
+            f
+        }
         "package" => match qualifier {
             // PEP 503: case-insensitive, runs of `-`, `_`, `.` are one `-`.
             "pypi" => pep503(v),
@@ -116,7 +131,10 @@ mod tests {
             key("extension", "vscode", "GitHub.Copilot").unwrap(),
             "extension:vscode:github.copilot"
         );
-        assert_eq!(key("executable", "", "Ollama.exe").unwrap(), "executable::ollama");
+        assert_eq!(
+            key("executable", "", "Ollama.exe").unwrap(),
+            "executable::ollama"
+        );
         assert_eq!(
             key("config_path", "", "~/.Claude/").unwrap(),
             "config_path::.claude"
@@ -130,6 +148,9 @@ mod tests {
     #[test]
     fn config_paths_match_by_prefix_folder() {
         let k: Vec<&str> = config_path_keys(".claude/projects/x.json").collect();
-        assert_eq!(k, [".claude/projects/x.json", ".claude/projects", ".claude"]);
+        assert_eq!(
+            k,
+            [".claude/projects/x.json", ".claude/projects", ".claude"]
+        );
     }
 }

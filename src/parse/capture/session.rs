@@ -1130,7 +1130,7 @@ pub fn names_in_capture(data: &[u8]) -> Result<CaptureNames, String> {
             ObsKind::DnsQuery | ObsKind::DnsResponse => out.dns.insert(v),
             ObsKind::TlsServerName => out.sni.insert(v),
             ObsKind::HttpRequest | ObsKind::HttpConnect => out.http_host.insert(v),
-            ObsKind::Connection => false,
+            ObsKind::Connection | ObsKind::Software => false,
         };
         false
     };

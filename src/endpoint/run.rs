@@ -1,0 +1,193 @@
+//! Scans endpoints for the scan engine: walks each root, matches every artefact against the
+//! signature set's software selectors, and feeds matches to the aggregator.
+
+use super::artifact::{Artifact, ArtifactKind, EndpointCtx, Selector};
+use super::walk::{self, WalkOptions, WalkStats};
+use crate::aggregate::{Aggregator, EvidenceRef};
+use crate::observation::{ObsKind, Observation};
+use crate::signature::SignatureSet;
+use crate::signature::software;
+use crate::summary::{Counts, InputStatus, InputSummary};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// An endpoint to walk: `--endpoint [NAME=]ROOT`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointInput {
+    pub name: String,
+    pub root: PathBuf,
+}
+
+impl EndpointInput {
+    /// `NAME=ROOT`, or `ROOT` named after the host it holds: `/` is this machine; a disk
+    /// image's `etc/hostname`; else the folder's name.
+    pub fn parse(arg: &str) -> EndpointInput {
+        if let Some((name, root)) = arg.split_once('=')
+            && !name.is_empty()
+            && !name.contains(['/', '\\'])
+        {
+            return EndpointInput {
+                name: name.to_string(),
+                root: PathBuf::from(root),
+            };
+        }
+        let root = PathBuf::from(arg);
+        let name = if root == Path::new("/") {
+            read_name(Path::new("/proc/sys/kernel/hostname"))
+                .or_else(|| read_name(Path::new("/etc/hostname")))
+        } else {
+            read_name(&root.join("etc/hostname"))
+        }
+        .or_else(|| {
+            std::fs::canonicalize(&root)
+                .ok()
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        })
+        .unwrap_or_else(|| arg.to_string());
+        EndpointInput { name, root }
+    }
+}
+
+fn read_name(p: &Path) -> Option<String> {
+    let s = std::fs::read_to_string(p).ok()?;
+    let n = s.lines().next()?.trim();
+    (!n.is_empty() && n.len() < 256).then(|| n.to_string())
+}
+
+/// An artefact that matched a service, kept for evidence and the CycloneDX output.
+#[derive(Clone, Debug)]
+pub struct FoundArtifact {
+    pub endpoint: String,
+    pub user: Option<String>,
+    pub artifact: Artifact,
+    /// The selector key that matched (see [`software::key`]).
+    pub key: String,
+    pub service: usize,
+}
+
+/// The selector key an artefact is matched by. Artefacts without a selector of their own
+/// are matched by what they are: an API key by its provider, a model file by its format,
+/// an MCP server by the config file of the client that runs it.
+pub fn key_of(a: &Artifact, ctx_root: &Path) -> Option<String> {
+    let k = |kind: &str, q: &str, v: &str| software::key(kind, q, v).ok();
+    match &a.selector {
+        Selector::BundleId(b) => k("bundle_id", "", b),
+        Selector::Extension { store, id } => k("extension", store, id),
+        Selector::Package { ecosystem, name } => k("package", ecosystem, name),
+        Selector::Executable(x) => k("executable", "", x),
+        Selector::ConfigPath(p) => k("config_path", "", p),
+        Selector::None => match a.kind {
+            ArtifactKind::ApiKey => k("api_key", "", a.name.as_deref()?),
+            ArtifactKind::Model => {
+                let fmt = a.detail.as_deref()?.split_whitespace().next()?;
+                k("model_format", "", fmt)
+            }
+            ArtifactKind::McpServer => {
+                let rel = a.path.strip_prefix(ctx_root).ok()?;
+                k("config_path", "", &home_relative(rel)?)
+            }
+            _ => None,
+        },
+    }
+}
+
+/// `rel` below its user's home folder, `/`-separated.
+pub fn home_relative(rel: &Path) -> Option<String> {
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let skip = match parts.first().map(String::as_str) {
+        Some("home") => 2,
+        Some(f) if f.eq_ignore_ascii_case("users") => 2,
+        Some("root") => 1,
+        _ => 0,
+    };
+    let rest = parts.get(skip..)?;
+    (!rest.is_empty()).then(|| rest.join("/"))
+}
+
+/// The artefact as shown in a finding's matched values.
+fn shown(key: &str, a: &Artifact) -> String {
+    match &a.version {
+        Some(v) => format!("{key} {v}"),
+        None => key.to_string(),
+    }
+}
+
+/// Walks one endpoint; matched artefacts go to `agg` (evidence: `input`, and the index in
+/// `found` + 1 as the line) and `found`.
+pub fn scan_endpoint(
+    ep: &EndpointInput,
+    input: u32,
+    sigs: &SignatureSet,
+    opts: &WalkOptions,
+    agg: &mut Aggregator,
+    found: &mut Vec<FoundArtifact>,
+) -> (InputSummary, WalkStats) {
+    let ctx = EndpointCtx {
+        endpoint: ep.name.clone(),
+        root: ep.root.clone(),
+    };
+    let mut summary = InputSummary {
+        path: format!("endpoint:{}={}", ep.name, ep.root.display()),
+        format: Some("endpoint"),
+        compression: "none",
+        ..Default::default()
+    };
+    if !ep.root.is_dir() {
+        summary.status = InputStatus::Error;
+        summary.error = Some(format!("{}: not a folder", ep.root.display()));
+        return (summary, WalkStats::default());
+    }
+    struct Shared<'a> {
+        agg: &'a mut Aggregator,
+        found: &'a mut Vec<FoundArtifact>,
+        counts: Counts,
+    }
+    let shared = Mutex::new(Shared {
+        agg,
+        found,
+        counts: Counts::default(),
+    });
+    let on_artifact = |user: Option<&str>, a: Artifact| {
+        let key = key_of(&a, &ctx.root);
+        let hit = key.as_deref().and_then(|k| sigs.match_software(k));
+        let mut sh = shared.lock().unwrap_or_else(|e| e.into_inner());
+        sh.counts.records += 1;
+        sh.counts.observations += 1;
+        let (Some(hit), Some(key)) = (hit, key) else {
+            sh.counts.unmatched += 1;
+            return;
+        };
+        sh.counts.matched += 1;
+        let value = shown(&key, &a);
+        let o = Observation {
+            kind: ObsKind::Software,
+            client: Some(ctx.endpoint.as_bytes()),
+            user: user.map(str::as_bytes),
+            ..Default::default()
+        };
+        let ev = EvidenceRef {
+            input,
+            part: 0,
+            line: sh.found.len() as u64 + 1,
+            time: None,
+        };
+        sh.agg.add(sigs, &hit, &o, value.as_bytes(), ev);
+        sh.found.push(FoundArtifact {
+            endpoint: ctx.endpoint.clone(),
+            user: user.map(str::to_string),
+            artifact: a,
+            key,
+            service: hit.service,
+        });
+    };
+    let stats = walk::walk(&ctx, opts, &on_artifact);
+    let sh = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+    summary.counts = sh.counts;
+    // Files a detector could not read are records skipped, with their reasons.
+    summary.counts.records += stats.detect_errors;
+    summary.counts.skipped += stats.detect_errors;
+    (summary, stats)
+}
