@@ -87,7 +87,8 @@ struct Acc {
     clients_dropped: bool,
 }
 
-#[derive(Default)]
+/// Clone: a live capture reports its findings so far while it goes on adding to them.
+#[derive(Clone, Default)]
 pub struct Aggregator {
     index: FxHashMap<Box<[u8]>, usize>,
     accs: Vec<Acc>,

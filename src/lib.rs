@@ -10,6 +10,8 @@ pub mod cli;
 pub mod emit;
 pub mod endpoint;
 pub mod governance;
+#[cfg(feature = "live-capture")]
+pub mod live;
 pub mod observation;
 pub mod parse;
 pub mod policy;

@@ -154,6 +154,7 @@ impl Live {
             line: None,
             packet: Some(e.line),
             time: e.time,
+            artifact: None,
         };
         let build = |s: Snapshot| {
             let mut out = scan::assemble(s.agg, vec![s.input], sigs, &locate, started_at, 1);

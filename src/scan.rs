@@ -262,14 +262,30 @@ pub fn run_with_endpoints(
             ..Default::default()
         });
     }
-    let (findings, supporting_only) = agg.finish(sigs, &locate);
+    let mut out = assemble(agg, summaries, sigs, &locate, started_at, threads);
+    out.summary.duration_ms = started.elapsed().as_millis() as u64;
+    out.artifacts = artifacts;
+    out
+}
+
+/// Builds the findings and the summary from the merged hits and the per-input summaries:
+/// the last step of a file scan, and of each live-capture flush.
+pub(crate) fn assemble(
+    agg: Aggregator,
+    inputs: Vec<InputSummary>,
+    sigs: &SignatureSet,
+    locate: &dyn Fn(EvidenceRef) -> Evidence,
+    started: Option<Timestamp>,
+    threads: usize,
+) -> ScanOutput {
+    let (findings, supporting_only) = agg.finish(sigs, locate);
     let mut totals = Totals {
         findings: findings.len() as u64,
         supporting_only,
         ..Default::default()
     };
     let mut had_errors = false;
-    for s in &summaries {
+    for s in &inputs {
         totals.inputs += 1;
         match s.status {
             InputStatus::Error | InputStatus::Incomplete => {
@@ -284,8 +300,8 @@ pub fn run_with_endpoints(
     let summary = Summary {
         tool: "shadow-ai",
         tool_version: env!("CARGO_PKG_VERSION"),
-        started: started_at,
-        duration_ms: started.elapsed().as_millis() as u64,
+        started,
+        duration_ms: 0,
         threads,
         signature_set: SignatureSetRef {
             version: sigs.version().to_string(),
@@ -295,12 +311,12 @@ pub fn run_with_endpoints(
         policy: None,
         totals,
         services: Summary::services_from(&findings),
-        inputs: summaries,
+        inputs,
         lifecycle: None,
     };
     ScanOutput {
         findings,
-        artifacts,
+        artifacts: Vec::new(),
         summary,
         had_errors,
     }
@@ -623,23 +639,15 @@ impl Worker<'_> {
             capture_reader::CaptureFormat::PcapNg => "capture.pcapng",
         });
         let mut session = Session::new(self.opts.capture.clone());
-        let sigs = self.sigs;
-        let (agg, scratch, hits) = (&mut self.agg, &mut self.scratch, &mut self.hits);
-        let mut observations = 0u64;
-        let mut sink = |o: &Observation<'_>, at: PacketRef| {
-            observations += 1;
-            sigs.match_into(o, scratch, hits);
-            let ev = EvidenceRef {
-                input: idx as u32,
-                part: 0,
-                line: at.number,
-                time: at.time,
-            };
-            for h in hits.iter() {
-                agg.add(sigs, h, o, &scratch.host, ev);
-            }
-            !hits.is_empty()
+        let mut m = CaptureMatch {
+            sigs: self.sigs,
+            agg: &mut self.agg,
+            scratch: &mut self.scratch,
+            hits: &mut self.hits,
+            input: idx as u32,
+            observations: 0,
         };
+        let mut sink = |o: &Observation<'_>, at: PacketRef| m.observe(o, at);
         let st = &mut r.stats;
         let mut stopped = None;
         while let Some(p) = reader.next_packet() {
@@ -680,7 +688,7 @@ impl Worker<'_> {
             }
         }
         session.finish(&mut sink);
-        st.counts.observations += observations;
+        st.counts.observations += m.observations;
         st.counts.matched = session.matched_packets();
         st.counts.unmatched = st.counts.records - st.counts.skipped - st.counts.matched;
         st.counts.bytes_decoded = reader.position();
@@ -786,12 +794,44 @@ fn skip(st: &mut InputSummary, skips: &mut Vec<SkipExample>, line: u64, e: Parse
     );
 }
 
-fn skip_at(st: &mut InputSummary, skips: &mut Vec<SkipExample>, ex: SkipExample) {
+/// Counts a skipped record and keeps it as an example while there is room.
+pub(crate) fn skip_at(st: &mut InputSummary, skips: &mut Vec<SkipExample>, ex: SkipExample) {
     st.counts.records += 1;
     st.counts.skipped += 1;
     *st.skip_reasons.entry(ex.reason).or_default() += 1;
     if skips.len() < MAX_SKIP_EXAMPLES {
         skips.push(ex);
+    }
+}
+
+/// A capture session's sink: matches each observation against the signatures and adds the
+/// hits to `agg`, the evidence being the packet (`input`'s packet number). Shared by
+/// capture files and live capture.
+pub(crate) struct CaptureMatch<'a> {
+    pub sigs: &'a SignatureSet,
+    pub agg: &'a mut Aggregator,
+    pub scratch: &'a mut MatchScratch,
+    pub hits: &'a mut Vec<Hit>,
+    pub input: u32,
+    /// Observations seen so far.
+    pub observations: u64,
+}
+
+impl CaptureMatch<'_> {
+    /// Returns whether `o` matched a signature.
+    pub fn observe(&mut self, o: &Observation<'_>, at: PacketRef) -> bool {
+        self.observations += 1;
+        self.sigs.match_into(o, self.scratch, self.hits);
+        let ev = EvidenceRef {
+            input: self.input,
+            part: 0,
+            line: at.number,
+            time: at.time,
+        };
+        for h in self.hits.iter() {
+            self.agg.add(self.sigs, h, o, &self.scratch.host, ev);
+        }
+        !self.hits.is_empty()
     }
 }
 

@@ -110,6 +110,28 @@ pub struct InputSummary {
     /// could not be read).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<crate::endpoint::walk::WalkStats>,
+    /// For a live capture: the interface, and what libpcap itself counted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveStats>,
+}
+
+/// What libpcap reported for a live capture (`pcap_stats`), since it started. Packets it
+/// dropped never reached the scanner, so they are in no other count.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct LiveStats {
+    pub interface: String,
+    /// The BPF filter in force, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// Packets the filter accepted (`ps_recv`; on Linux it includes those dropped, and on
+    /// the loopback interface counts each packet twice, sent and received).
+    pub received: u64,
+    /// Dropped because the capture buffer was full: the scanner fell behind (`ps_drop`).
+    pub dropped: u64,
+    /// Dropped by the interface or its driver (`ps_ifdrop`; 0 where not reported).
+    pub if_dropped: u64,
+    /// Snapshots written so far, this one included.
+    pub flushes: u64,
 }
 
 impl InputSummary {

@@ -43,7 +43,7 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
     /// Files or folders to scan (folders recursively); `-` reads standard input.
-    #[arg(required_unless_present_any = ["endpoint"], value_name = "PATH")]
+    #[arg(required_unless_present_any = ["endpoint", "interface"], value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Walk this endpoint's file tree for installed AI software: `/`, a mounted disk image
     /// or a collected home folder, optionally named (`NAME=ROOT`; default: its host name).
@@ -57,6 +57,35 @@ pub struct ScanArgs {
     /// Endpoints: cross into other mounted filesystems (default: stay on the root's).
     #[arg(long, requires = "endpoint")]
     pub all_filesystems: bool,
+    /// Capture live on this network interface (libpcap) instead of reading files, until
+    /// SIGINT or SIGTERM; outputs are rewritten every --flush-every and once at the end.
+    /// Needs a build with the `live-capture` feature, and capture rights (root or
+    /// CAP_NET_RAW).
+    #[arg(long, value_name = "IFACE", conflicts_with_all = ["paths", "endpoint"])]
+    pub interface: Option<String>,
+    /// With --interface: capture only packets this BPF filter (tcpdump syntax) accepts,
+    /// e.g. "port 53 or port 443".
+    #[arg(
+        long,
+        value_name = "FILTER",
+        requires = "interface",
+        conflicts_with = "paths"
+    )]
+    pub bpf: Option<String>,
+    /// With --interface: write the findings so far this often (e.g. 30s, 5m, 1h; default
+    /// 60s). With --out-dir or --output the files are rewritten; on standard output each
+    /// flush adds a full snapshot.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        requires = "interface",
+        conflicts_with = "paths"
+    )]
+    pub flush_every: Option<FlushInterval>,
+    /// With --interface: put the interface in promiscuous mode (a SPAN or mirror port
+    /// carries traffic addressed to other hosts).
+    #[arg(long, requires = "interface", conflicts_with = "paths")]
+    pub promiscuous: bool,
     /// Read every input as this format instead of detecting it (see `shadow-ai formats`).
     #[arg(long, value_name = "ID")]
     pub format: Option<String>,
@@ -225,5 +254,165 @@ impl std::str::FromStr for ByteSize {
         n.checked_mul(mult)
             .map(ByteSize)
             .ok_or_else(|| format!("{s:?} is too large"))
+    }
+}
+
+/// A duration of whole seconds, minutes or hours: `30s`, `5m`, `1h` (a bare number is
+/// seconds). From one second to a week.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct FlushInterval(pub std::time::Duration);
+
+impl FlushInterval {
+    /// `--flush-every` when not given (no clap default: clap never checks an argument
+    /// that has one for conflicts).
+    pub const DEFAULT: FlushInterval = FlushInterval(std::time::Duration::from_secs(60));
+    const MAX_SECS: u64 = 7 * 24 * 3600;
+}
+
+impl std::str::FromStr for FlushInterval {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim();
+        let (num, unit) = match t.char_indices().last() {
+            Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c),
+            _ => (t, 's'),
+        };
+        let mult: u64 = match unit {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            _ => {
+                return Err(format!(
+                    "{s:?}: unknown unit (use s, m or h, e.g. 30s, 5m, 1h)"
+                ));
+            }
+        };
+        let n: u64 = num
+            .parse()
+            .map_err(|_| format!("{s:?} is not a duration (e.g. 30s, 5m, 1h)"))?;
+        if n == 0 {
+            return Err(format!("{s:?}: must be at least 1s"));
+        }
+        // A week at most: a bound that keeps timer arithmetic far from overflow.
+        match n.checked_mul(mult) {
+            Some(secs) if secs <= FlushInterval::MAX_SECS => {
+                Ok(FlushInterval(std::time::Duration::from_secs(secs)))
+            }
+            _ => Err(format!("{s:?} is too long (at most 168h)")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+    use std::time::Duration;
+
+    fn interval(s: &str) -> Result<Duration, String> {
+        s.parse::<FlushInterval>().map(|f| f.0)
+    }
+
+    #[test]
+    fn flush_interval_units() {
+        assert_eq!(interval("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(interval("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(interval("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(interval("45"), Ok(Duration::from_secs(45)));
+        assert_eq!(interval(" 2m "), Ok(Duration::from_secs(120)));
+        assert_eq!(FlushInterval::DEFAULT.0, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn flush_interval_rejects() {
+        assert_eq!(interval("0s"), Err(r#""0s": must be at least 1s"#.into()));
+        assert_eq!(
+            interval("1x"),
+            Err(r#""1x": unknown unit (use s, m or h, e.g. 30s, 5m, 1h)"#.into())
+        );
+        assert_eq!(
+            interval("1.5m"),
+            Err(r#""1.5m" is not a duration (e.g. 30s, 5m, 1h)"#.into())
+        );
+        for bad in ["", "m", "-1s", "1 h", "99999999999999999999s"] {
+            assert!(interval(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(interval("168h"), Ok(Duration::from_secs(604_800)));
+        assert_eq!(
+            interval("169h"),
+            Err(r#""169h" is too long (at most 168h)"#.into())
+        );
+        // n × 3600 overflows u64.
+        assert_eq!(
+            interval("5124095576030432h"),
+            Err(r#""5124095576030432h" is too long (at most 168h)"#.into())
+        );
+    }
+
+    fn scan(args: &[&str]) -> Result<ScanArgs, ErrorKind> {
+        let argv = ["shadow-ai", "scan"].iter().chain(args);
+        match Args::try_parse_from(argv) {
+            Ok(Args {
+                command: Command::Scan(a),
+            }) => Ok(a),
+            Ok(other) => panic!("not a scan: {other:?}"),
+            Err(e) => Err(e.kind()),
+        }
+    }
+
+    #[test]
+    fn interface_replaces_paths() {
+        let a = scan(&["--interface", "eth0"]).unwrap();
+        assert_eq!(a.interface.as_deref(), Some("eth0"));
+        assert!(a.paths.is_empty());
+        assert_eq!((a.bpf, a.flush_every, a.promiscuous), (None, None, false));
+        let a = scan(&[
+            "--interface",
+            "eth0",
+            "--bpf",
+            "port 53 or port 443",
+            "--flush-every",
+            "5m",
+            "--promiscuous",
+        ])
+        .unwrap();
+        assert_eq!(a.bpf.as_deref(), Some("port 53 or port 443"));
+        assert_eq!(a.flush_every, Some(FlushInterval(Duration::from_secs(300))));
+        assert!(a.promiscuous);
+        // Files still need a PATH.
+        assert_eq!(scan(&[]).unwrap_err(), ErrorKind::MissingRequiredArgument);
+        assert_eq!(scan(&["x.log"]).unwrap().paths, [PathBuf::from("x.log")]);
+    }
+
+    #[test]
+    fn live_flags_conflict_with_paths() {
+        for args in [
+            &["--interface", "eth0", "x.log"][..],
+            &["x.log", "--bpf", "udp"],
+            &["x.log", "--flush-every", "5m"],
+            &["x.log", "--promiscuous"],
+        ] {
+            assert_eq!(
+                scan(args).unwrap_err(),
+                ErrorKind::ArgumentConflict,
+                "{args:?}"
+            );
+        }
+        // Live-only flags without --interface (and no PATH).
+        for args in [
+            &["--bpf", "udp"][..],
+            &["--flush-every", "5m"],
+            &["--promiscuous"],
+        ] {
+            assert_eq!(
+                scan(args).unwrap_err(),
+                ErrorKind::MissingRequiredArgument,
+                "{args:?}"
+            );
+        }
+        assert_eq!(
+            scan(&["--interface", "eth0", "--flush-every", "0s"]).unwrap_err(),
+            ErrorKind::ValueValidation
+        );
     }
 }

@@ -25,6 +25,8 @@ use crate::parse::{FORMATS, format_by_id};
 use crate::policy::{Day, Policy, RuleSource};
 use crate::scan::{self, ScanOptions};
 use crate::signature::{SignatureSet, SignatureSource};
+#[cfg(feature = "live-capture")]
+use args::FlushInterval;
 use args::{Args, Command, FailOn, HistoryArgs, RulesCommand, ScanArgs, SigCommand};
 use std::io::{self, IsTerminal, Write};
 
@@ -230,6 +232,11 @@ fn list_cmd(set: &SignatureSet, json: bool) -> u8 {
 }
 
 fn scan_cmd(a: ScanArgs) -> u8 {
+    #[cfg(not(feature = "live-capture"))]
+    if a.interface.is_some() {
+        warn!("shadow-ai: this build has no live capture; rebuild with --features live-capture");
+        return exit::ERROR;
+    }
     let format = match a.format.as_deref() {
         None => None,
         Some(id) => match format_by_id(id) {
@@ -258,7 +265,7 @@ fn scan_cmd(a: ScanArgs) -> u8 {
         Err(code) => return code,
     };
     // The state database is opened before anything is read, so a bad one stops the scan.
-    let mut store = match state_path(a.state.as_deref(), a.no_state, a.quiet) {
+    let store = match state_path(a.state.as_deref(), a.no_state, a.quiet) {
         None => None,
         Some(path) => match crate::state::Store::open(&path) {
             Ok(s) => Some(s),
@@ -268,18 +275,24 @@ fn scan_cmd(a: ScanArgs) -> u8 {
             }
         },
     };
-    let (inputs, input_errors) = crate::source::expand(&a.paths);
-    // An endpoint's tree has no cheap fingerprint: a scan with endpoints is always recorded.
-    let fingerprint = store
-        .as_ref()
-        .filter(|_| a.endpoint.is_empty())
-        .and_then(|_| {
-            let options = format!(
-                "format={:?};year={:?};max_line={};max_decompressed={};dns_port={:?};max_flows={}",
-                a.format, a.year, a.max_line.0, a.max_decompressed.0, a.dns_port, a.max_flows
-            );
-            crate::state::fingerprint(&inputs, &input_errors, &options)
-        });
+    let mut publisher = Publisher {
+        a: &a,
+        policy,
+        store,
+    };
+    let opts = scan_options(&a, format);
+    #[cfg(feature = "live-capture")]
+    if let Some(iface) = &a.interface {
+        return live_cmd(&a, iface, opts.capture, &sigs, &mut publisher);
+    }
+    let (out, fingerprint) = scan_inputs(&a, &opts, &sigs, publisher.store.is_some());
+    publisher
+        .publish(&sigs, out, fingerprint, Stage::Whole)
+        .status
+}
+
+/// The scan options the arguments give.
+fn scan_options(a: &ScanArgs, format: Option<&'static crate::parse::Format>) -> ScanOptions {
     let mut opts = ScanOptions {
         format,
         progress: !a.no_progress && !a.quiet && io::stderr().is_terminal(),
@@ -300,135 +313,293 @@ fn scan_cmd(a: ScanArgs) -> u8 {
     opts.walk.threads = opts.threads;
     opts.walk.one_filesystem = !a.all_filesystems;
     opts.walk.skip.extend(a.endpoint_skip.iter().cloned());
+    opts
+}
+
+/// Inputs → findings and summary: lists the PATHs and scans them. Also returns the
+/// inputs' fingerprint for the state database when `fingerprint` is asked for.
+fn scan_inputs(
+    a: &ScanArgs,
+    opts: &ScanOptions,
+    sigs: &SignatureSet,
+    fingerprint: bool,
+) -> (scan::ScanOutput, Option<String>) {
+    let (inputs, input_errors) = crate::source::expand(&a.paths);
+    // An endpoint's tree has no cheap fingerprint: a scan with endpoints is always recorded.
+    let fingerprint = (fingerprint && a.endpoint.is_empty()).then(|| {
+        let options = format!(
+            "format={:?};year={:?};max_line={};max_decompressed={};dns_port={:?};max_flows={}",
+            a.format, a.year, a.max_line.0, a.max_decompressed.0, a.dns_port, a.max_flows
+        );
+        crate::state::fingerprint(&inputs, &input_errors, &options)
+    });
     let endpoints: Vec<_> = a
         .endpoint
         .iter()
         .map(|e| crate::endpoint::run::EndpointInput::parse(e))
         .collect();
-    let mut out = scan::run_with_endpoints(&inputs, &input_errors, &endpoints, &sigs, &opts);
-    // Approvals are judged as of the day the scan started.
-    let today = Day::of(out.summary.started.unwrap_or(crate::time::Timestamp(0)));
-    out.summary.policy = Some(policy.apply(&mut out.findings, today));
-    let mut register = crate::governance::register::entries(
-        &sigs,
-        &out.findings,
-        &policy.risk,
-        policy.register_per_department,
-    );
-    let register_ids: Vec<(String, String)> = register
-        .iter()
-        .map(|e| (e.ai_system.service_id.clone(), e.id.clone()))
-        .collect();
-    let mut intake =
-        crate::governance::intake::entries(&sigs, &out.findings, &policy.risk, &register_ids);
-    let mut state_failed = false;
-    if let Some(store) = &mut store {
-        let now = crate::time::Timestamp(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_micros() as i64),
+    let out = scan::run_with_endpoints(&inputs, &input_errors, &endpoints, sigs, opts);
+    (out, fingerprint.flatten())
+}
+
+/// Which publication of a scan's results this is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Stage {
+    /// A file scan's only one: recorded in the state database, summary on stderr.
+    Whole,
+    /// A live capture's periodic snapshot: outputs only, one line on stderr.
+    #[cfg_attr(not(feature = "live-capture"), allow(dead_code))]
+    Flush,
+    /// A live capture's last snapshot: as a file scan's.
+    #[cfg_attr(not(feature = "live-capture"), allow(dead_code))]
+    Final,
+}
+
+/// What publishing gave: the exit status, and whether standard output has lost its reader.
+struct Published {
+    status: u8,
+    #[cfg_attr(not(feature = "live-capture"), allow(dead_code))]
+    stdout_gone: bool,
+}
+
+/// Findings and summary → policy verdicts, register, intake, state, outputs. Shared by file
+/// scans and every live-capture flush.
+struct Publisher<'a> {
+    a: &'a ScanArgs,
+    policy: Policy,
+    store: Option<crate::state::Store>,
+}
+
+impl Publisher<'_> {
+    fn publish(
+        &mut self,
+        sigs: &SignatureSet,
+        mut out: scan::ScanOutput,
+        fingerprint: Option<String>,
+        stage: Stage,
+    ) -> Published {
+        let a = self.a;
+        let policy = &self.policy;
+        // Approvals are judged as of the day the scan started.
+        let today = Day::of(out.summary.started.unwrap_or(crate::time::Timestamp(0)));
+        out.summary.policy = Some(policy.apply(&mut out.findings, today));
+        let mut register = crate::governance::register::entries(
+            sigs,
+            &out.findings,
+            &policy.risk,
+            policy.register_per_department,
         );
-        let record = crate::state::ScanRecord {
-            started: out.summary.started.unwrap_or(now),
-            finished: now,
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            signatures_version: sigs.version().to_string(),
-            signatures_sha256: sigs.sha256().to_string(),
-            rules_sha256: policy.sha256.clone(),
-            fingerprint,
-            inputs: out.summary.inputs.iter().map(|i| i.path.clone()).collect(),
-            inputs_with_errors: out.summary.totals.inputs_with_errors,
-            records: out.summary.totals.counts.records,
-        };
-        match store.record(&record, &mut out.findings, &mut register, &mut intake) {
-            Ok(l) => out.summary.lifecycle = Some(l),
-            Err(e) => {
-                warn!("shadow-ai: state: {e}; this scan is not recorded");
-                state_failed = true;
+        let register_ids: Vec<(String, String)> = register
+            .iter()
+            .map(|e| (e.ai_system.service_id.clone(), e.id.clone()))
+            .collect();
+        let mut intake =
+            crate::governance::intake::entries(sigs, &out.findings, &policy.risk, &register_ids);
+        let mut state_failed = false;
+        // A live capture is one scan: recorded once, at its end.
+        if stage != Stage::Flush
+            && let Some(store) = &mut self.store
+        {
+            let now = crate::time::Timestamp(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_micros() as i64),
+            );
+            let record = crate::state::ScanRecord {
+                started: out.summary.started.unwrap_or(now),
+                finished: now,
+                tool_version: env!("CARGO_PKG_VERSION").to_string(),
+                signatures_version: sigs.version().to_string(),
+                signatures_sha256: sigs.sha256().to_string(),
+                rules_sha256: policy.sha256.clone(),
+                fingerprint,
+                inputs: out.summary.inputs.iter().map(|i| i.path.clone()).collect(),
+                inputs_with_errors: out.summary.totals.inputs_with_errors,
+                records: out.summary.totals.counts.records,
+            };
+            match store.record(&record, &mut out.findings, &mut register, &mut intake) {
+                Ok(l) => out.summary.lifecycle = Some(l),
+                Err(e) => {
+                    warn!("shadow-ai: state: {e}; this scan is not recorded");
+                    state_failed = true;
+                }
             }
+        }
+        let store = &self.store;
+        // The report's trend: the recorded scans, oldest first.
+        let trend: Vec<emit::html::TrendPoint> = store
+            .as_ref()
+            .and_then(|s| s.history(30).ok())
+            .map(|h| {
+                h.iter()
+                    .rev()
+                    .map(|e| emit::html::TrendPoint {
+                        scan_started: e.started,
+                        findings: e.findings,
+                        new: e.new.len() as u64,
+                        gone: e.gone.len() as u64,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let report = emit::Report {
+            findings: &out.findings,
+            summary: &out.summary,
+            register: &register,
+            intake: &intake,
+            trend: &trend,
+        };
+        let emit_opts = emit::EmitOptions {
+            ocsf_version: a.ocsf_version,
+        };
+        let mut stdout_gone = false;
+        let written = match (&a.output, &a.out_dir) {
+            (_, Some(dir)) => {
+                let formats = if a.outputs.is_empty() {
+                    emit::OutputFormat::ALL
+                } else {
+                    &a.outputs[..]
+                };
+                emit::write_dir(dir, formats, &report, &emit_opts)
+                    .map(|_| ())
+                    .map_err(|e| format!("{}: {e}", dir.display()))
+            }
+            (Some(path), None) => {
+                emit::write_atomic(path, |w| emit::write(a.format_out, w, &report, &emit_opts))
+                    .map_err(|e| format!("{}: {e}", path.display()))
+            }
+            (None, None) => {
+                let mut stdout = io::BufWriter::new(io::stdout().lock());
+                match emit::write(a.format_out, &mut stdout, &report, &emit_opts)
+                    .and_then(|()| stdout.flush())
+                {
+                    Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("stdout: {e}")),
+                    Err(_) => {
+                        stdout_gone = true;
+                        Ok(())
+                    }
+                    Ok(()) => Ok(()),
+                }
+            }
+        };
+        if !a.quiet {
+            if stage == Stage::Flush {
+                warn!("{}", flush_line(&out));
+            } else {
+                let _ = io::stderr()
+                    .lock()
+                    .write_all(emit::summary_text::render(&out.summary).as_bytes());
+                if let (Some(store), Some(l)) = (store, &out.summary.lifecycle) {
+                    warn!("{}", state_line(store.path(), l));
+                }
+            }
+        }
+        let status = if let Err(e) = written {
+            warn!("shadow-ai: cannot write output: {e}");
+            exit::ERROR
+        } else if out.had_errors || state_failed {
+            exit::ERROR
+        } else if out.findings.iter().any(|f| fails(a.fail_on, f)) {
+            exit::FINDINGS
+        } else {
+            exit::CLEAN
+        };
+        Published {
+            status,
+            stdout_gone,
         }
     }
-    // The report's trend: the recorded scans, oldest first.
-    let trend: Vec<emit::html::TrendPoint> = store
-        .as_ref()
-        .and_then(|s| s.history(30).ok())
-        .map(|h| {
-            h.iter()
-                .rev()
-                .map(|e| emit::html::TrendPoint {
-                    scan_started: e.started,
-                    findings: e.findings,
-                    new: e.new.len() as u64,
-                    gone: e.gone.len() as u64,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let report = emit::Report {
-        findings: &out.findings,
-        summary: &out.summary,
-        register: &register,
-        intake: &intake,
-        trend: &trend,
+}
+
+/// Whether a finding reaches `--fail-on`.
+fn fails(fail_on: FailOn, f: &crate::aggregate::Finding) -> bool {
+    let Some(v) = &f.policy else {
+        return fail_on == FailOn::Any;
     };
-    let emit_opts = emit::EmitOptions {
-        ocsf_version: a.ocsf_version,
+    v.excluded.is_none()
+        && match fail_on {
+            FailOn::Any => true,
+            FailOn::Unsanctioned => v.status.needs_attention(),
+            FailOn::BlockedButUsed => v.status == crate::policy::Status::BlockedButUsed,
+            FailOn::Never => false,
+        }
+}
+
+/// One line on stderr per live-capture flush.
+fn flush_line(out: &scan::ScanOutput) -> String {
+    let t = &out.summary.totals;
+    let mut line = format!(
+        "shadow-ai: {} packets: {} matched, {} skipped; {} findings",
+        t.counts.records, t.counts.matched, t.counts.skipped, t.findings
+    );
+    if let Some(l) = out.summary.inputs.first().and_then(|i| i.live.as_ref()) {
+        line += &format!(
+            "; libpcap on {}: {} received, {} dropped, {} dropped by the interface",
+            l.interface.escape_debug(),
+            l.received,
+            l.dropped,
+            l.if_dropped
+        );
+    }
+    line
+}
+
+/// `scan --interface`: captures until a signal, publishing every `--flush-every`.
+#[cfg(feature = "live-capture")]
+fn live_cmd(
+    a: &ScanArgs,
+    iface: &str,
+    capture: crate::parse::capture::session::CaptureConfig,
+    sigs: &SignatureSet,
+    publisher: &mut Publisher<'_>,
+) -> u8 {
+    use crate::live::{Flush, Live, LiveOptions};
+    let opts = LiveOptions {
+        interface: iface.to_string(),
+        bpf: a.bpf.clone(),
+        promiscuous: a.promiscuous,
+        flush_every: a.flush_every.unwrap_or(FlushInterval::DEFAULT).0,
+        capture,
     };
-    let written = match (&a.output, &a.out_dir) {
-        (_, Some(dir)) => {
-            let formats = if a.outputs.is_empty() {
-                emit::OutputFormat::ALL
-            } else {
-                &a.outputs[..]
-            };
-            emit::write_dir(dir, formats, &report, &emit_opts)
-                .map(|_| ())
-                .map_err(|e| format!("{}: {e}", dir.display()))
-        }
-        (Some(path), None) => {
-            emit::write_atomic(path, |w| emit::write(a.format_out, w, &report, &emit_opts))
-                .map_err(|e| format!("{}: {e}", path.display()))
-        }
-        (None, None) => {
-            let mut stdout = io::BufWriter::new(io::stdout().lock());
-            match emit::write(a.format_out, &mut stdout, &report, &emit_opts) {
-                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("stdout: {e}")),
-                _ => Ok(()),
-            }
+    let flush_secs = opts.flush_every.as_secs();
+    let live = match Live::open(opts) {
+        Ok(l) => l,
+        Err(e) => {
+            warn!("shadow-ai: {e}");
+            return exit::ERROR;
         }
     };
     if !a.quiet {
-        let _ = io::stderr()
-            .lock()
-            .write_all(emit::summary_text::render(&out.summary).as_bytes());
-        if let (Some(store), Some(l)) = (&store, &out.summary.lifecycle) {
-            warn!("{}", state_line(store.path(), l));
-        }
-    }
-    if let Err(e) = written {
-        warn!("shadow-ai: cannot write output: {e}");
-        return exit::ERROR;
-    }
-    if out.had_errors || state_failed {
-        return exit::ERROR;
-    }
-    let fails = |f: &crate::aggregate::Finding| {
-        let Some(v) = &f.policy else {
-            return a.fail_on == FailOn::Any;
+        let filter = match &a.bpf {
+            Some(f) => format!(" (filter {f:?})"),
+            None => String::new(),
         };
-        v.excluded.is_none()
-            && match a.fail_on {
-                FailOn::Any => true,
-                FailOn::Unsanctioned => v.status.needs_attention(),
-                FailOn::BlockedButUsed => v.status == crate::policy::Status::BlockedButUsed,
-                FailOn::Never => false,
-            }
-    };
-    if out.findings.iter().any(fails) {
-        exit::FINDINGS
-    } else {
-        exit::CLEAN
+        warn!(
+            "shadow-ai: capturing on {}{filter}; writing findings every {}s; stop with Ctrl-C or SIGTERM",
+            iface.escape_debug(),
+            flush_secs
+        );
     }
+    let mut status = exit::CLEAN;
+    let mut flush_failed = false;
+    let res = live.run(sigs, &mut |out, flush| {
+        let stage = match flush {
+            Flush::Periodic => Stage::Flush,
+            Flush::Final => Stage::Final,
+        };
+        let p = publisher.publish(sigs, out, None, stage);
+        match flush {
+            // A periodic flush that could not be written still fails the run at its end.
+            Flush::Periodic => flush_failed |= p.status == exit::ERROR,
+            Flush::Final => status = p.status,
+        }
+        !p.stdout_gone
+    });
+    if let Err(e) = res {
+        warn!("shadow-ai: {e}");
+        return exit::ERROR;
+    }
+    if flush_failed { exit::ERROR } else { status }
 }
 
 /// Which state database a command uses: `--state`, else the default one; `None` with

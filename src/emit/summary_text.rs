@@ -171,6 +171,20 @@ pub fn render(s: &Summary) -> String {
                 c.quic_unknown_version
             );
         }
+        if let Some(l) = &i.live {
+            let filter = match &l.filter {
+                Some(f) => format!(" (filter {:?})", clean(f)),
+                None => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "    libpcap on {}{filter}: {} received, {} dropped (buffer full), {} dropped by the interface",
+                clean(&l.interface),
+                l.received,
+                l.dropped,
+                l.if_dropped
+            );
+        }
         for ex in &i.skip_examples {
             let _ = writeln!(out, "    skipped {path}{}: {}", ex.location(), ex.reason);
         }

@@ -73,7 +73,7 @@ pub struct RawExamples {
 #[serde(untagged)]
 pub enum RawExample {
     Host(String),
-    Typed(RawTypedExample),
+    Typed(Box<RawTypedExample>),
 }
 
 #[derive(Debug, Deserialize)]

@@ -227,7 +227,13 @@ pub fn render_text(entries: &[HistoryEntry]) -> String {
             let _ = write!(out, "  ({} runs, last {})", h.runs, h.last_started);
         }
         if h.input_fingerprint.is_none() {
-            out.push_str("  (standard input)");
+            // Only standard input and live captures (`live:IFACE`) have no fingerprint.
+            let live = h.inputs.iter().any(|p| p.starts_with("live:"));
+            out.push_str(if live {
+                "  (live capture)"
+            } else {
+                "  (standard input)"
+            });
         }
         out.push('\n');
         let shown: Vec<String> = h

@@ -6,6 +6,7 @@ mod cli;
 mod engine;
 mod governance;
 mod html;
+mod live;
 mod packaging;
 mod robustness;
 mod schema;

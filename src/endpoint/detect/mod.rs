@@ -11,6 +11,7 @@ macro_rules! detectors {
 
         /// Calls every detector for a folder; the walker skips the folder's contents when
         /// any detector read it whole.
+        #[allow(unused_mut, unused_variables)]
         pub fn on_dir(
             ctx: &EndpointCtx,
             rel: &Path,
@@ -30,6 +31,7 @@ macro_rules! detectors {
         }
 
         /// Calls every detector for a file. `size` is asked for at most once.
+        #[allow(unused_mut, unused_variables)]
         pub fn on_file(
             ctx: &EndpointCtx,
             rel: &Path,

@@ -341,6 +341,12 @@ impl Session {
         }
     }
 
+    /// Moves the session's clock forward to `now` (never back): on a live interface time
+    /// passes without packets, so the next [`Session::sweep`] closes flows idle until then.
+    pub fn advance(&mut self, now: Timestamp) {
+        self.now_us = self.now_us.max(now.0);
+    }
+
     /// Closes flows idle past their timeout (and closed ones past their linger).
     pub fn sweep(&mut self, sink: &mut PacketSink<'_>) {
         let now = self.now_us;
