@@ -69,6 +69,7 @@ use std::time::Instant;
 // ---------------------------------------------------------------------------------------------
 
 #[path = "rng.rs"]
+#[allow(dead_code)] // each generator uses part of it
 mod rng;
 use rng::Rng;
 

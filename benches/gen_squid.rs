@@ -40,6 +40,7 @@ use std::time::Instant;
 // ---------------------------------------------------------------------------------------------
 
 #[path = "rng.rs"]
+#[allow(dead_code)] // each generator uses part of it
 mod rng;
 use rng::Rng;
 

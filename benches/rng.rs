@@ -29,7 +29,6 @@ impl Rng {
 
     /// Uniform in `0..n`, for indexing.
     #[inline]
-    #[allow(dead_code)] // not every generator indexes
     pub fn index(&mut self, n: usize) -> usize {
         self.below(n as u64) as usize
     }

@@ -30,7 +30,8 @@ macro_rules! detectors {
             (descend, errors)
         }
 
-        /// Calls every detector for a file. `size` is asked for at most once.
+        /// Calls every detector for a file. The file's size costs a system call, so it is
+        /// looked up only when a detector asks, and once.
         #[allow(unused_mut, unused_variables)]
         pub fn on_file(
             ctx: &EndpointCtx,
@@ -39,10 +40,11 @@ macro_rules! detectors {
             size: &dyn Fn() -> u64,
             sink: &mut ArtifactSink<'_>,
         ) -> Vec<DetectError> {
-            let size = size();
+            let cached = std::cell::OnceCell::new();
+            let size = || *cached.get_or_init(size);
             let mut errors = Vec::new();
             $(
-                if let Err(e) = $m::on_file(ctx, rel, abs, size, sink) {
+                if let Err(e) = $m::on_file(ctx, rel, abs, &size, sink) {
                     errors.push(e);
                 }
             )*
@@ -51,4 +53,4 @@ macro_rules! detectors {
     };
 }
 
-detectors!();
+detectors!(apps);
