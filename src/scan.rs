@@ -6,7 +6,10 @@
 //! Line numbers in ranges are resolved once all ranges are counted.
 
 use crate::aggregate::{Aggregator, Evidence, EvidenceArtifact, EvidenceRef, Finding};
-use crate::endpoint::run::{EndpointInput, FoundArtifact, scan_endpoint};
+use crate::endpoint::inventory::csv::{self as inv_csv, ColumnMap};
+use crate::endpoint::inventory::{InventoryRow, osquery};
+use crate::endpoint::run::{EndpointInput, FoundArtifact, key_of, scan_endpoint, shown};
+use crate::observation::ObsKind;
 use crate::observation::Observation;
 use crate::parse::capture::reader::{self as capture_reader, CaptureReader};
 use crate::parse::capture::session::{CaptureConfig, PacketRef, Session};
@@ -44,6 +47,9 @@ pub struct ScanOptions {
     pub capture: CaptureConfig,
     /// How endpoints are walked.
     pub walk: crate::endpoint::walk::WalkOptions,
+    /// The column mapping CSV inventories are read through (`--inventory-map`), beside
+    /// the built-in ones.
+    pub inventory_map: Option<Arc<ColumnMap>>,
 }
 
 impl Default for ScanOptions {
@@ -58,6 +64,7 @@ impl Default for ScanOptions {
             year: None,
             capture: CaptureConfig::default(),
             walk: crate::endpoint::walk::WalkOptions::default(),
+            inventory_map: None,
         }
     }
 }
@@ -92,7 +99,18 @@ struct JobResult {
     /// Skipped records (part-relative line numbers).
     skips: Vec<SkipExample>,
     status: InputStatus,
+    /// Inventory rows that matched (evidence of endpoint findings, and the CycloneDX BOM).
+    artifacts: Vec<FoundArtifact>,
 }
+
+enum InventoryKind {
+    Osquery,
+    /// A CSV export, through the user's mapping or (None) the built-in one its header fits.
+    Csv(Option<Arc<ColumnMap>>),
+}
+
+/// Largest inventory export read (they are read whole).
+const MAX_INVENTORY_BYTES: u64 = 1 << 30;
 
 /// Scans `inputs` with `sigs`. `input_errors` are paths that could not be listed; they
 /// appear in the summary as errors.
@@ -179,6 +197,10 @@ pub fn run_with_endpoints(
     }
     let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     results.sort_by_key(|r| (r.input, r.part));
+    let mut inventory_artifacts = Vec::new();
+    for r in &mut results {
+        inventory_artifacts.append(&mut r.artifacts);
+    }
     // Lines before each part, per input, to turn part-relative lines into file lines.
     // Every job yields one result, so after the sort parts are 0, 1, 2, … per input.
     let mut line_base: Vec<Vec<u64>> = vec![Vec::new(); inputs.len()];
@@ -265,6 +287,7 @@ pub fn run_with_endpoints(
     let mut out = assemble(agg, summaries, sigs, &locate, started_at, threads);
     out.summary.duration_ms = started.elapsed().as_millis() as u64;
     out.artifacts = artifacts;
+    out.artifacts.append(&mut inventory_artifacts);
     out
 }
 
@@ -425,6 +448,7 @@ impl Worker<'_> {
             },
             skips: Vec::new(),
             status: InputStatus::Scanned,
+            artifacts: Vec::new(),
         };
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match job {
             Job::Whole { .. } => self.whole(input, input_idx, &mut r, progress),
@@ -527,6 +551,25 @@ impl Worker<'_> {
             r.stats.counts.bytes_read = bytes_read.load(Ordering::Relaxed);
             return res;
         }
+        let inventory = if osquery::sniff_osquery(head) {
+            Some(InventoryKind::Osquery)
+        } else if inv_csv::sniff_csv_inventory(head).is_some() {
+            Some(InventoryKind::Csv(None))
+        } else if let Some(map) = &self.opts.inventory_map
+            && map.matches_header(head)
+        {
+            Some(InventoryKind::Csv(Some(map.clone())))
+        } else {
+            None
+        };
+        if let Some(kind) = inventory {
+            if let Some(e) = lines.take_error() {
+                return Err(e);
+            }
+            let res = self.inventory(lines.into_read(), kind, input, idx, r);
+            r.stats.counts.bytes_read = bytes_read.load(Ordering::Relaxed);
+            return res;
+        }
         let detected = detect::detect(head);
         // A read error in the head (a corrupt or truncated gzip) is that error, not an
         // unknown format.
@@ -620,6 +663,92 @@ impl Worker<'_> {
             )),
             None => Ok(()),
         }
+    }
+
+    /// Reads a software inventory export (osquery results, an EDR/MDM CSV) whole: every
+    /// row is a record; rows whose software a signature names are findings on the row's
+    /// endpoint and user.
+    fn inventory(
+        &mut self,
+        src: impl Read,
+        kind: InventoryKind,
+        input: &Input,
+        idx: usize,
+        r: &mut JobResult,
+    ) -> io::Result<()> {
+        let mut data = Vec::new();
+        src.take(MAX_INVENTORY_BYTES + 1).read_to_end(&mut data)?;
+        if data.len() as u64 > MAX_INVENTORY_BYTES {
+            return Err(io::Error::other(format!(
+                "an inventory export larger than {} MiB is not read",
+                MAX_INVENTORY_BYTES >> 20
+            )));
+        }
+        let file = std::path::PathBuf::from(input.path.to_string());
+        // An export that names no endpoint (a bare `osqueryi --json` result) is named after
+        // its file.
+        let fallback = file.file_stem().map_or_else(
+            || "unknown".to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+        let sigs = self.sigs;
+        let agg = &mut self.agg;
+        let found = &mut r.artifacts;
+        let st = &mut r.stats;
+        let mut on_row = |row: InventoryRow| {
+            st.counts.observations += 1;
+            let endpoint = row.endpoint.unwrap_or_else(|| fallback.clone());
+            let key = key_of(&row.artifact, std::path::Path::new("/"));
+            let Some((hit, key)) = key
+                .as_deref()
+                .and_then(|k| sigs.match_software(k))
+                .zip(key.clone())
+            else {
+                st.counts.unmatched += 1;
+                return;
+            };
+            st.counts.matched += 1;
+            let o = Observation {
+                kind: ObsKind::Software,
+                client: Some(endpoint.as_bytes()),
+                user: row.user.as_deref().map(str::as_bytes),
+                ..Default::default()
+            };
+            let value = shown(&key, &row.artifact);
+            let ev = EvidenceRef {
+                input: idx as u32,
+                part: 0,
+                line: row.artifact.line.unwrap_or(1),
+                time: None,
+            };
+            agg.add(sigs, &hit, &o, value.as_bytes(), ev);
+            found.push(FoundArtifact {
+                endpoint,
+                user: row.user,
+                artifact: row.artifact,
+                key,
+                service: hit.service,
+            });
+        };
+        let (format, res) = match kind {
+            InventoryKind::Osquery => (
+                "inventory.osquery",
+                osquery::parse_osquery(&data, &file, &mut on_row),
+            ),
+            InventoryKind::Csv(map) => (
+                "inventory.csv",
+                inv_csv::parse_csv_inventory(&data, &file, map.as_deref(), &mut on_row),
+            ),
+        };
+        st.format = Some(format);
+        st.counts.bytes_decoded = data.len() as u64;
+        let stats = res.map_err(io::Error::other)?;
+        st.counts.records = stats.records;
+        st.counts.skipped = stats.skipped_total();
+        for (reason, n) in stats.skipped {
+            *st.skip_reasons.entry(reason).or_default() += n;
+        }
+        Ok(())
     }
 
     /// Reads a packet capture: every packet is a record; connections report when they

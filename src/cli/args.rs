@@ -57,6 +57,12 @@ pub struct ScanArgs {
     /// Endpoints: cross into other mounted filesystems (default: stay on the root's).
     #[arg(long, requires = "endpoint")]
     pub all_filesystems: bool,
+    /// Read CSV software inventories (EDR/MDM exports) through this column mapping (TOML:
+    /// which columns hold endpoint, user, name, version, bundle id, package, …). Intune
+    /// discovered-apps and Defender software-inventory exports are read without one;
+    /// osquery results are recognised by themselves.
+    #[arg(long, value_name = "FILE")]
+    pub inventory_map: Option<PathBuf>,
     /// Capture live on this network interface (libpcap) instead of reading files, until
     /// SIGINT or SIGTERM; outputs are rewritten every --flush-every and once at the end.
     /// Needs a build with the `live-capture` feature, and capture rights (root or

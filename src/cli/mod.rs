@@ -280,7 +280,16 @@ fn scan_cmd(a: ScanArgs) -> u8 {
         policy,
         store,
     };
-    let opts = scan_options(&a, format);
+    let mut opts = scan_options(&a, format);
+    if let Some(path) = &a.inventory_map {
+        match crate::endpoint::inventory::csv::ColumnMap::load(path) {
+            Ok(m) => opts.inventory_map = Some(std::sync::Arc::new(m)),
+            Err(e) => {
+                warn!("shadow-ai: --inventory-map {}: {e}", path.display());
+                return exit::ERROR;
+            }
+        }
+    }
     #[cfg(feature = "live-capture")]
     if let Some(iface) = &a.interface {
         return live_cmd(&a, iface, opts.capture, &sigs, &mut publisher);
@@ -442,12 +451,14 @@ impl Publisher<'_> {
                     .collect()
             })
             .unwrap_or_default();
+        let inventory = crate::endpoint::run::inventory(sigs, &out.artifacts);
         let report = emit::Report {
             findings: &out.findings,
             summary: &out.summary,
             register: &register,
             intake: &intake,
             trend: &trend,
+            inventory: &inventory,
         };
         let emit_opts = emit::EmitOptions {
             ocsf_version: a.ocsf_version,

@@ -1,6 +1,7 @@
 //! Output formats, one file each, and atomic writing of output files.
 
 mod csv;
+pub mod cyclonedx;
 pub mod ecs;
 pub mod html;
 pub mod intake;
@@ -30,6 +31,8 @@ pub struct Report<'a> {
     pub intake: &'a [IntakeEntry],
     /// Recorded scans, oldest first (empty without a state database).
     pub trend: &'a [html::TrendPoint],
+    /// What endpoint walks and inventories found, per endpoint (empty without endpoints).
+    pub inventory: &'a [cyclonedx::EndpointInventory],
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -57,6 +60,10 @@ pub enum OutputFormat {
     /// One self-contained HTML report for governance leads (inline CSS and SVG, no script,
     /// loads nothing).
     Html,
+    /// CycloneDX 1.6 JSON of the AI software found on endpoints (apps, extensions,
+    /// packages, models) and the external services it talks to. With --out-dir, written only
+    /// when endpoints or inventories were scanned.
+    Cyclonedx,
 }
 
 impl OutputFormat {
@@ -73,6 +80,7 @@ impl OutputFormat {
         OutputFormat::Ocsf,
         OutputFormat::Ecs,
         OutputFormat::Html,
+        OutputFormat::Cyclonedx,
     ];
 
     /// File name under `--out-dir` (a folder for per-service Markdown).
@@ -89,6 +97,7 @@ impl OutputFormat {
             OutputFormat::Ocsf => "findings.ocsf.jsonl",
             OutputFormat::Ecs => "findings.ecs.jsonl",
             OutputFormat::Html => "report.html",
+            OutputFormat::Cyclonedx => "endpoints.cdx.json",
         }
     }
 }
@@ -123,6 +132,7 @@ pub fn write(
         OutputFormat::Ecs => ecs::write(w, r.findings, r.summary),
         // No scan history is kept yet: the trend section says so.
         OutputFormat::Html => html::write(w, r, r.trend),
+        OutputFormat::Cyclonedx => cyclonedx::write(w, r.inventory),
     }
 }
 
@@ -158,6 +168,13 @@ pub fn write_dir(
                     std::fs::remove_file(old.path())?;
                 }
             }
+        } else if f == OutputFormat::Cyclonedx && r.inventory.is_empty() {
+            // No endpoint in this scan: no bill of materials (and none left from before).
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+            continue;
         } else {
             write_atomic(&path, |w| write(f, w, r, opts))?;
         }

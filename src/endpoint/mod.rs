@@ -3,5 +3,6 @@
 
 pub mod artifact;
 pub mod detect;
+pub mod inventory;
 pub mod run;
 pub mod walk;

@@ -4,6 +4,7 @@
 use super::artifact::{Artifact, ArtifactKind, EndpointCtx, Selector};
 use super::walk::{self, WalkOptions, WalkStats};
 use crate::aggregate::{Aggregator, EvidenceRef};
+use crate::emit::cyclonedx::{EndpointInventory, MatchedService};
 use crate::observation::{ObsKind, Observation};
 use crate::signature::SignatureSet;
 use crate::signature::software;
@@ -108,7 +109,7 @@ pub fn home_relative(rel: &Path) -> Option<String> {
 }
 
 /// The artefact as shown in a finding's matched values.
-fn shown(key: &str, a: &Artifact) -> String {
+pub fn shown(key: &str, a: &Artifact) -> String {
     match &a.version {
         Some(v) => format!("{key} {v}"),
         None => key.to_string(),
@@ -190,4 +191,39 @@ pub fn scan_endpoint(
     summary.counts.records += stats.detect_errors;
     summary.counts.skipped += stats.detect_errors;
     (summary, stats)
+}
+
+/// The artefacts per endpoint with the services they matched, for the CycloneDX output.
+pub fn inventory(sigs: &SignatureSet, found: &[FoundArtifact]) -> Vec<EndpointInventory> {
+    let mut by_endpoint: std::collections::BTreeMap<&str, EndpointInventory> = Default::default();
+    for f in found {
+        let s = &sigs.services()[f.service];
+        let endpoints: Vec<String> = sigs
+            .indicators()
+            .iter()
+            .filter(|i| i.service == f.service && !i.supporting)
+            .filter_map(|i| {
+                i.label
+                    .strip_prefix("host:")
+                    .or_else(|| i.label.strip_prefix("domain:"))
+            })
+            .map(str::to_string)
+            .collect();
+        let service = MatchedService {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            vendor: s.vendor.clone(),
+            category: s.category.clone(),
+            endpoints,
+        };
+        by_endpoint
+            .entry(&f.endpoint)
+            .or_insert_with(|| EndpointInventory {
+                endpoint: f.endpoint.clone(),
+                artifacts: Vec::new(),
+            })
+            .artifacts
+            .push((f.user.clone(), f.artifact.clone(), Some(service)));
+    }
+    by_endpoint.into_values().collect()
 }

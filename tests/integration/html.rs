@@ -275,6 +275,7 @@ fn trend_block_shows_the_history_it_is_given() {
         register: &[],
         intake: &[],
         trend: &[],
+        inventory: &[],
     };
     let none = html::render(&report, &[]);
     assert!(none.contains("id=\"no-history\""));

@@ -57,6 +57,7 @@ fn lines(format: OutputFormat, out: &scan::ScanOutput, opts: &EmitOptions) -> Ve
         register: &[],
         intake: &[],
         trend: &[],
+        inventory: &[],
     };
     let mut buf = Vec::new();
     emit::write(format, &mut buf, &report, opts).unwrap();
