@@ -8,7 +8,7 @@
 //! | ECS | from |
 //! |---|---|
 //! | `event.kind` | `alert`: raised by a detection outside the Elastic Stack |
-//! | `event.category` | `network`, plus `web` when seen in proxy (HTTP) logs |
+//! | `event.category` | `network`, plus `web` when seen in proxy (HTTP) logs; `package` for software found on endpoints |
 //! | `event.type` | `info`, plus `allowed` / `denied` when the logging device's decisions agree (both are expected types of `network`) |
 //! | `event.action`, `event.outcome` | the device's decisions: `ai-service-allowed` / `success`, `ai-service-blocked` / `failure`, else `ai-service-use` / `unknown` |
 //! | `@timestamp` | last seen: ECS takes it from the source events; `event.created` is when the scan started |
@@ -87,9 +87,15 @@ pub struct Categorization {
 
 /// `event.category`, `event.type`, `event.action` and `event.outcome` for a finding.
 pub fn categorization(f: &Finding) -> Categorization {
-    let mut category = vec!["network"];
+    // Software found on an endpoint is a `package` event; everything else was seen on the
+    // network.
+    let on_network = f.observed_as.iter().any(|k| *k != "software");
+    let mut category = if on_network { vec!["network"] } else { vec![] };
     if seen_via_http(f) {
         category.push("web");
+    }
+    if f.observed_as.contains(&"software") {
+        category.push("package");
     }
     let mut types = vec!["info"];
     let (action, outcome) = match device_outcome(f) {
@@ -375,6 +381,7 @@ mod tests {
                 "start",
             ],
             "web" => &["access", "error", "info"],
+            "package" => &["access", "change", "deletion", "info", "installation", "start"],
             other => panic!("category {other} not expected"),
         }
     }

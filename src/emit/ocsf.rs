@@ -320,6 +320,7 @@ fn data_sources(f: &Finding) -> Vec<&'static str> {
             "http_request" | "http_connect" => "proxy",
             "tls_server_name" => "tls",
             "connection" => "network",
+            "software" => "endpoint",
             other => other,
         })
         .collect();
