@@ -151,7 +151,11 @@ pub fn scan_endpoint(
         found,
         counts: Counts::default(),
     });
-    let on_artifact = |user: Option<&str>, a: Artifact| {
+    let on_artifact = |user: Option<&str>, mut a: Artifact| {
+        // Detectors name files relative to the root; findings name them in full.
+        if a.path.is_relative() {
+            a.path = ctx.root.join(&a.path);
+        }
         let key = key_of(&a, &ctx.root);
         let hit = key.as_deref().and_then(|k| sigs.match_software(k));
         let mut sh = shared.lock().unwrap_or_else(|e| e.into_inner());

@@ -53,4 +53,6 @@ macro_rules! detectors {
     };
 }
 
-detectors!(apps);
+mod manifest_io;
+
+detectors!(apps, ide, browser, packages);
