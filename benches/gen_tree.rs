@@ -77,8 +77,11 @@ impl Gen {
         if let Some(d) = p.parent() {
             fs::create_dir_all(d)?;
         }
+        // A package picked twice for one project is written once: count distinct files.
+        if !p.exists() {
+            self.files += 1;
+        }
         fs::write(p, data)?;
-        self.files += 1;
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 mod capture;
 mod capture_corpus;
 mod cli;
+mod endpoint;
 mod engine;
 mod governance;
 mod html;
