@@ -14,7 +14,7 @@ fn write(root: &Path, rel: &str, text: &str) {
 
 /// A small macOS-and-Linux-flavoured endpoint: one app bundle, alice's editor and browser,
 /// bob's Python project, and look-alikes beside each.
-fn endpoint_tree(root: &Path) {
+pub(crate) fn endpoint_tree(root: &Path) {
     write(
         root,
         "Applications/ChatGPT.app/Contents/Info.plist",
@@ -272,6 +272,129 @@ fn endpoint_outputs_validate_and_make_a_cyclonedx_bom() {
     );
     assert_eq!(out.status.code(), Some(0));
     assert!(!out_dir.join("endpoints.cdx.json").exists());
+}
+
+/// A key-shaped test value: the scan must report its provider, file, line and fingerprint,
+/// never the value.
+const FAKE_KEY: &str = "sk-proj-Zq8xT3BlbkFJ4u7vYc2Lm9Pq1Rs5Tu6Vw8Xy0Za3Bc5De7Fg9Hi";
+
+#[test]
+fn agents_local_models_and_keys_are_found_and_keys_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ws-7");
+    write(
+        &root,
+        "home/alice/.claude/settings.json",
+        "{\"model\": \"sonnet\"}\n",
+    );
+    write(
+        &root,
+        "home/alice/.claude.json",
+        &format!(
+            r#"{{"numStartups": 3, "mcpServers": {{"github": {{"type": "stdio", "command": "npx", "args": ["-y", "@modelcontextprotocol/server-github"], "env": {{"GITHUB_PERSONAL_ACCESS_TOKEN": "{FAKE_KEY}"}}}}}}}}"#
+        ),
+    );
+    write(
+        &root,
+        "home/bob/work/app/.env",
+        &format!("DEBUG=1\nOPENAI_API_KEY={FAKE_KEY}\nANTHROPIC_API_KEY=your-key-here\n"),
+    );
+    write(
+        &root,
+        "home/bob/.ollama/models/manifests/registry.ollama.ai/library/llama3.2/latest",
+        r#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":"sha256:34bb5ab01051a11372a91f95f3fbbc51173eed8e7f13ec395b9ae9b8bd0e242b","size":561},"layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"sha256:dde5aa3fc5ffc17176b5e8bdc82f587b24b2678c6c66101bf7da77af9f7ccdff","size":2019377376}]}"#,
+    );
+    // A GGUF v3 header (magic, version, tensor and metadata counts), padded past 1 MiB.
+    let mut gguf = b"GGUF\x03\x00\x00\x00".to_vec();
+    gguf.extend_from_slice(&[0u8; 16]);
+    gguf.resize(1 << 21, 0);
+    let model = root.join("home/carol/models/tinyllama-1.1b-chat.Q4_K_M.gguf");
+    std::fs::create_dir_all(model.parent().unwrap()).unwrap();
+    std::fs::write(&model, &gguf).unwrap();
+    // Look-alikes: a .gguf that is not one, a folder named like a runtime's but empty.
+    std::fs::write(
+        root.join("home/carol/models/notes.gguf"),
+        vec![b'x'; 1 << 21],
+    )
+    .unwrap();
+    write(&root, "home/dave/.ollamax/readme.txt", "not ollama\n");
+    let out = run(
+        &[
+            "scan",
+            "--no-state",
+            "-q",
+            "--format-out",
+            "json",
+            "--endpoint",
+            &format!("ws-7={}", s(&root)),
+        ],
+        None,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains(FAKE_KEY) && !text.contains(&FAKE_KEY[8..30]),
+        "key leaked"
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(&FAKE_KEY[8..30]));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<(String, String)> = summary_of(&doc)
+        .into_iter()
+        .map(|(svc, subject, _)| (svc, subject))
+        .collect();
+    let p = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        got,
+        [
+            p("anthropic-claude-code", "alice"),
+            p("local-models-files", "carol"),
+            p("ollama-runtime", "bob"),
+            p("openai-api", "bob"),
+        ]
+    );
+    let key = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["service"]["id"] == "openai-api")
+        .unwrap();
+    let a = &key["evidence"][0]["artifact"];
+    assert_eq!(a["kind"], "api_key");
+    assert_eq!(a["selector"], "api_key::openai");
+    assert_eq!(key["evidence"][0]["line"], 2);
+    let detail = a["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("openai sha256:") && detail.contains("sk-pro…"),
+        "{detail}"
+    );
+    // The MCP server of Claude Code is evidence of Claude Code, its token masked.
+    let cc = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["service"]["id"] == "anthropic-claude-code")
+        .unwrap();
+    let mcp: Vec<&Value> = cc["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["artifact"]["kind"] == "mcp_server")
+        .collect();
+    assert_eq!(mcp.len(), 1, "{cc}");
+    assert_eq!(mcp[0]["artifact"]["name"], "github");
+    let model = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["service"]["id"] == "local-models-files")
+        .unwrap();
+    assert_eq!(model["evidence"][0]["artifact"]["size"], 1 << 21);
+    assert!(
+        model["evidence"][0]["artifact"]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("gguf"),
+        "{model}"
+    );
 }
 
 #[test]

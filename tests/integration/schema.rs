@@ -103,3 +103,27 @@ fn capture_records_validate() {
         check(&validator, r);
     }
 }
+
+/// Endpoint findings (artefact evidence, walk statistics, `software` observations) fit the
+/// schema too.
+#[test]
+fn endpoint_records_validate() {
+    let validator = jsonschema::validator_for(&schema()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    crate::endpoint::endpoint_tree(dir.path());
+    let out = run(
+        &[
+            "scan",
+            "-q",
+            "--no-state",
+            "--endpoint",
+            &format!("pc={}", dir.path().display()),
+        ],
+        None,
+    );
+    let recs = stdout_records(&out);
+    assert_eq!(recs.len(), 6, "5 findings and the summary");
+    for r in &recs {
+        check(&validator, r);
+    }
+}

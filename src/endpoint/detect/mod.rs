@@ -55,4 +55,7 @@ macro_rules! detectors {
 
 mod manifest_io;
 
-detectors!(apps, ide, browser, packages);
+// Path and capped-read helpers shared by local_ai, agents and secrets.
+mod userpath;
+
+detectors!(apps, ide, browser, packages, local_ai, agents, secrets);
