@@ -7,7 +7,8 @@
 #   benches/endpoint.sh           # tree in a temporary folder, removed at the end
 #   benches/endpoint.sh --keep    # tree kept in bench-data/tree and reused next time
 #
-# Environment: BENCH_FILES (default 520000), BENCH_RUNS (default 3), BENCH_SEED (default 42).
+# Environment: BENCH_FILES (default 520000), BENCH_RUNS (default 3), BENCH_SEED (default 42),
+# BENCH_TREE (an already generated tree to use).
 # Both commands run on a warm cache (one untimed find first): the comparison is of the
 # walking and reading work, not of the disk.
 set -euo pipefail
@@ -32,7 +33,7 @@ fi
 source "$(dirname "$0")/timing.sh"
 
 cargo build --release --bins
-TREE=$DATA/tree
+TREE=${BENCH_TREE:-$DATA/tree}
 if [ -f "$TREE.truth.tsv" ] && head -n1 "$TREE.truth.tsv" | grep -q .; then
     echo "== reusing $TREE"
 else
@@ -51,26 +52,27 @@ OK_RC="0 1" timed "$RUNS" "$DATA/scan.json" "$BIN" scan --no-state -q --format-o
 SCAN=$BEST
 SCAN_RSS=$PEAK_KB
 
-# What the scan found against what the generator planted (user, selector).
+# What the scan found against what the generator planted: artefacts per selector.
 python3 - "$DATA/scan.json" "$TREE.truth.tsv" <<'PY'
-import json, sys
+import json, sys, collections
 doc = json.load(open(sys.argv[1]))
-found = set()
+found = collections.Counter()
 for f in doc["findings"]:
-    for e in f["evidence"]:
-        a = e.get("artifact")
-        if a:
-            found.add((a["selector"], a.get("user")))
-want = set()
+    for m in f["matched"]:
+        found[m["value"].split(" ")[0]] += m["events"]
+want = collections.Counter()
 for line in open(sys.argv[2]):
     if line.startswith("#"):
         continue
-    kind, qual, value, *rest = line.rstrip("\n").split("\t")
-    user = rest[0] if rest else None
-    want.add((f"{kind}:{qual}:{value}", user))
+    kind, qual, value, *_ = line.rstrip("\n").split("\t")
+    want[f"{kind}:{qual}:{value}"] += 1
 inp = doc["summary"]["inputs"][0]
-print(f"   files walked {inp['endpoint']['files']}, artefacts {inp['records']} ({inp['matched']} matched)")
-print(f"   planted (selector, user) pairs: {len(want)}; findings' evidence lists at most 5 per finding")
+print(f"   files walked {inp['endpoint']['files']} (package and extension folders are read from their manifests), artefacts {inp['records']} ({inp['matched']} matched)")
+bad = {k: (want[k], found.get(k, 0)) for k in want if found.get(k, 0) < want[k]}
+print(f"   planted AI artefacts by selector: {dict(want)}")
+print("   all found" if not bad else f"   MISSING (planted, found): {bad}")
+lookalikes = [k for k in found if "clone" in k or k.endswith(":anthropics")]
+print("   no look-alike matched" if not lookalikes else f"   LOOK-ALIKES MATCHED: {lookalikes}")
 PY
 RATIO=$(awk -v a="$SCAN" -v b="$FIND" 'BEGIN { printf "%.2f", a / b }')
 echo

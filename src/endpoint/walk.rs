@@ -417,4 +417,57 @@ mod tests {
             Some("dave")
         );
     }
+
+    fn files_seen(root: &Path, opts: &WalkOptions) -> WalkStats {
+        let ctx = EndpointCtx {
+            endpoint: "t".into(),
+            root: root.to_path_buf(),
+        };
+        walk(&ctx, opts, &|_, _| {})
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_counted_not_followed_and_skips_and_depth_hold() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        for p in [
+            "home/alice/a/b/c/d/e/deep.txt",
+            "home/alice/x.txt",
+            "proc/1/status",
+            "srv/.git/objects/ab",
+            "srv/data/y.txt",
+        ] {
+            let p = r.join(p);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b"x").unwrap();
+        }
+        // A loop back to the root and a link out of it: neither is followed.
+        std::os::unix::fs::symlink(r, r.join("home/alice/loop")).unwrap();
+        std::os::unix::fs::symlink("/etc", r.join("srv/etc-link")).unwrap();
+        let st = files_seen(r, &WalkOptions::default());
+        assert_eq!(st.symlinks, 2);
+        // proc/ is on the default skip list and .git is never entered.
+        assert_eq!(st.files, 3);
+        assert_eq!(st.skip_listed, 2);
+        assert_eq!(st.unreadable, 0);
+        let shallow = WalkOptions {
+            max_depth: 4,
+            ..WalkOptions::default()
+        };
+        let st = files_seen(r, &shallow);
+        assert_eq!(st.files, 2, "deep.txt is below the depth limit");
+        let mut extra = WalkOptions::default();
+        extra.skip.push(PathBuf::from("srv/data"));
+        assert_eq!(files_seen(r, &extra).files, 2);
+    }
+
+    #[test]
+    fn a_collected_home_folder_is_its_owners() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("jdoe");
+        std::fs::create_dir_all(home.join(".config")).unwrap();
+        assert!(is_home_folder(&home));
+        assert!(!is_home_folder(dir.path()));
+    }
 }
