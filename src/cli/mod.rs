@@ -82,6 +82,23 @@ pub fn run(args: Args) -> u8 {
                 "{:<18} pcapng capture (sections, interfaces, link types): as capture.pcap",
                 "capture.pcapng"
             );
+            // Read whole; osquery results by their JSON shape, CSV exports by their header.
+            for (id, what) in [
+                (
+                    "inventory.osquery",
+                    "osquery results (osqueryi --json, osqueryd logs): installed software",
+                ),
+                (
+                    "inventory.csv",
+                    "EDR/MDM software inventory CSV (Intune, Defender, --inventory-map)",
+                ),
+                (
+                    "endpoint",
+                    "a file tree walked with --endpoint: apps, extensions, packages, local AI, agents, keys",
+                ),
+            ] {
+                say!("{id:<18} {what}");
+            }
             exit::CLEAN
         }
         Command::Generate { command } => generate::run(&command),
