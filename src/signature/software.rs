@@ -39,6 +39,9 @@ pub fn key(kind: &str, qualifier: &str, value: &str) -> Result<String, String> {
         "package" => match qualifier {
             // PEP 503: case-insensitive, runs of `-`, `_`, `.` are one `-`.
             "pypi" => pep503(v),
+            // A Go module's major version is part of its path (`…/openai-go/v3`): the
+            // module is the same product whatever the version.
+            "go" => strip_go_major(&v.to_ascii_lowercase()).to_string(),
             _ => v.to_ascii_lowercase(),
         },
         "executable" => {
@@ -73,6 +76,14 @@ pub fn key(kind: &str, qualifier: &str, value: &str) -> Result<String, String> {
         _ => {}
     }
     Ok(format!("{kind}:{qualifier}:{norm}"))
+}
+
+/// `path/vN` → `path` for N ≥ 2 (Go semantic import versioning).
+fn strip_go_major(m: &str) -> &str {
+    match m.rsplit_once("/v") {
+        Some((base, n)) if !base.is_empty() && n.parse::<u32>().is_ok_and(|n| n >= 2) => base,
+        _ => m,
+    }
 }
 
 /// PEP 503 name normalisation.
