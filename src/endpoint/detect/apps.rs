@@ -24,7 +24,7 @@ mod macos;
 mod rpmdb;
 mod windows;
 
-use std::ffi::OsStr;
+use super::manifest_io::{ends_with_ci, file_name};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
@@ -58,8 +58,8 @@ pub fn on_file(
     }
     let name = file_name(rel);
     match name.last() {
-        Some(b'g' | b'G') if ends_with_ci(name, b".reg") => windows::on_reg(rel, abs, size(), sink),
-        Some(b'k' | b'K') if ends_with_ci(name, b".lnk") => windows::on_lnk(rel, name, sink),
+        Some(b'g' | b'G') if ends_with_ci(name, ".reg") => windows::on_reg(rel, abs, size(), sink),
+        Some(b'k' | b'K') if ends_with_ci(name, ".lnk") => windows::on_lnk(rel, name, sink),
         Some(b'p') if name.ends_with(b".desktop") => linux::on_desktop(rel, abs, size(), sink),
         Some(b'l') if name == b"snap.yaml" => linux::on_snap_yaml(rel, abs, size(), sink),
         Some(b'p') if name.ends_with(b".snap") => linux::on_snap_file(rel, name, sink),
@@ -77,7 +77,7 @@ pub fn on_dir(
     sink: &mut ArtifactSink<'_>,
 ) -> Result<Descend, DetectError> {
     let name = file_name(rel);
-    if ends_with_ci(name, b".app") {
+    if ends_with_ci(name, ".app") {
         return macos::on_app_bundle(rel, abs, name, sink);
     }
     let mut up = parents(rel);
@@ -87,11 +87,6 @@ pub fn on_dir(
     windows::on_dir(rel, name, parent, up.clone(), sink);
     linux::on_dir(rel, name, parent, up, sink);
     Ok(Descend::Yes)
-}
-
-/// The last component of `rel` as bytes (empty when there is none).
-fn file_name(rel: &Path) -> &[u8] {
-    rel.file_name().map_or(&[][..], OsStr::as_encoded_bytes)
 }
 
 /// The components above the last one, nearest first.
@@ -107,10 +102,6 @@ fn components(rel: &Path) -> impl Iterator<Item = &[u8]> + Clone {
         Component::Normal(s) => Some(s.as_encoded_bytes()),
         _ => None,
     })
-}
-
-fn ends_with_ci(s: &[u8], suffix: &[u8]) -> bool {
-    s.len() >= suffix.len() && s[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
 }
 
 fn err(path: PathBuf, reason: impl Into<String>) -> DetectError {

@@ -24,18 +24,9 @@ fn comp_bytes(c: Component<'_>) -> &[u8] {
     }
 }
 
-/// ASCII case-insensitive equality: paths may come from Windows or macOS disks.
-pub(crate) fn eq(a: &[u8], b: &str) -> bool {
-    a.eq_ignore_ascii_case(b.as_bytes())
-}
-
-pub(crate) fn ends_with_ci(a: &[u8], suffix: &str) -> bool {
-    a.len() >= suffix.len() && eq(&a[a.len() - suffix.len()..], suffix)
-}
-
-pub(crate) fn starts_with_ci(a: &[u8], prefix: &str) -> bool {
-    a.len() >= prefix.len() && eq(&a[..prefix.len()], prefix)
-}
+// ASCII case-insensitive comparisons (paths may come from Windows or macOS disks), shared
+// with the manifest readers.
+pub(crate) use super::manifest_io::{ends_with_ci, eq_ci as eq, starts_with_ci};
 
 /// The part of `rel` inside a user's home folder: after `home/<user>/`, `Users/<user>/`,
 /// `Documents and Settings/<user>/` or `root/`. When the walk root is itself a collected home folder (`rel` starts with a dot
