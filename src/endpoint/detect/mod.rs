@@ -58,4 +58,6 @@ mod manifest_io;
 // Path and capped-read helpers shared by local_ai, agents and secrets.
 mod userpath;
 
-detectors!(apps, ide, browser, packages, local_ai, agents, secrets);
+detectors!(
+    apps, brew, ide, browser, packages, local_ai, agents, secrets
+);
