@@ -37,7 +37,12 @@ impl EndpointInput {
             read_name(Path::new("/proc/sys/kernel/hostname"))
                 .or_else(|| read_name(Path::new("/etc/hostname")))
         } else {
-            read_name(&root.join("etc/hostname"))
+            // In an image, a link could point out of it: read only a regular file.
+            let p = root.join("etc/hostname");
+            std::fs::symlink_metadata(&p)
+                .is_ok_and(|m| m.file_type().is_file())
+                .then(|| read_name(&p))
+                .flatten()
         }
         .or_else(|| {
             std::fs::canonicalize(&root)
@@ -101,6 +106,7 @@ pub fn home_relative(rel: &Path) -> Option<String> {
     let skip = match parts.first().map(String::as_str) {
         Some("home") => 2,
         Some(f) if f.eq_ignore_ascii_case("users") => 2,
+        Some(f) if f.eq_ignore_ascii_case("documents and settings") => 2,
         Some("root") => 1,
         _ => 0,
     };

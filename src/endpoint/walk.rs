@@ -178,13 +178,18 @@ pub fn walk(
     found: &(dyn Fn(Option<&str>, Artifact) + Sync),
 ) -> WalkStats {
     let root = ctx.root.as_path();
+    // `.` or `jdoe/..` name no folder: the collected home's owner is the real folder's name.
+    let real_name = std::fs::canonicalize(root)
+        .ok()
+        .and_then(|p| p.file_name().and_then(OsStr::to_str).map(str::to_string));
     let home_user = if is_home_folder(root) {
-        root.file_name().and_then(OsStr::to_str)
+        real_name.as_deref()
     } else {
         None
     };
     let mut stats = WalkStats::default();
-    let root_dev = device(root);
+    // The root itself may be a link (to a mounted image): its filesystem is the target's.
+    let root_dev = device_following(root);
     // Jobs: the root's own files, then every top-level folder, with home folders split
     // per user so one big home does not leave a core idle.
     let mut jobs: Vec<PathBuf> = Vec::new();
@@ -209,7 +214,9 @@ pub fn walk(
                     top.files += 1;
                     visit_file(ctx, &e.path(), &rel, home_user, found, &mut top);
                 } else if ft.is_dir() {
-                    if skipped(&rel, opts) {
+                    if skipped(&rel, opts)
+                        || SKIP_NAMES.iter().any(|n| e.file_name() == OsStr::new(n))
+                    {
                         top.skip_listed += 1;
                         continue;
                     }
@@ -227,6 +234,9 @@ pub fn walk(
                                 for u in users.flatten() {
                                     let urel = rel.join(u.file_name());
                                     match u.file_type() {
+                                        Ok(t) if t.is_dir() && skipped(&urel, opts) => {
+                                            top.skip_listed += 1;
+                                        }
                                         Ok(t) if t.is_dir() => jobs.push(urel),
                                         Ok(t) if t.is_symlink() => top.symlinks += 1,
                                         Ok(t) if t.is_file() => {
@@ -296,6 +306,17 @@ fn device(_: &Path) -> Option<u64> {
     None
 }
 
+#[cfg(unix)]
+fn device_following(p: &Path) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p).ok().map(|m| m.dev())
+}
+
+#[cfg(not(unix))]
+fn device_following(_: &Path) -> Option<u64> {
+    None
+}
+
 /// Walks one job: a folder below the root, given relative to it.
 #[allow(clippy::too_many_arguments)]
 fn walk_job(
@@ -313,9 +334,10 @@ fn walk_job(
         return;
     }
     let depth0 = rel.components().count();
+    // Filesystem boundaries are checked here (not by walkdir) so a mount point is counted
+    // and not shown to the detectors.
     let mut it = walkdir::WalkDir::new(&start)
         .follow_links(false)
-        .same_file_system(opts.one_filesystem)
         .max_depth(opts.max_depth.saturating_sub(depth0) + 1)
         .into_iter();
     while let Some(entry) = it.next() {
@@ -349,7 +371,16 @@ fn walk_job(
                     continue;
                 }
             }
-            if entry.depth() + depth0 >= opts.max_depth && entry.depth() > 0 {
+            if entry.depth() > 0
+                && opts.one_filesystem
+                && root_dev.is_some()
+                && device(abs) != root_dev
+            {
+                st.other_filesystem += 1;
+                it.skip_current_dir();
+                continue;
+            }
+            if entry.depth() + depth0 > opts.max_depth {
                 st.too_deep += 1;
             }
             st.dirs += 1;
@@ -460,6 +491,20 @@ mod tests {
         let mut extra = WalkOptions::default();
         extra.skip.push(PathBuf::from("srv/data"));
         assert_eq!(files_seen(r, &extra).files, 2);
+        // A user's home on the skip list is passed over too.
+        let mut no_alice = WalkOptions::default();
+        no_alice.skip.push(PathBuf::from("home/alice"));
+        let st = files_seen(r, &no_alice);
+        assert_eq!((st.files, st.skip_listed), (1, 3));
+        // Only the folder past the limit is too deep.
+        let st = files_seen(r, &shallow);
+        assert_eq!(st.too_deep, 1);
+        // A root given as a link to the tree walks the tree.
+        let link = dir.path().with_extension("link");
+        std::os::unix::fs::symlink(r, &link).unwrap();
+        let st = files_seen(&link, &WalkOptions::default());
+        let _ = std::fs::remove_file(&link);
+        assert_eq!((st.files, st.other_filesystem), (3, 0));
     }
 
     #[test]

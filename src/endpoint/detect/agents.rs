@@ -316,8 +316,16 @@ impl Spec {
     fn detail(&self) -> Option<String> {
         let mut words: Vec<String> = Vec::new();
         if let Some(c) = &self.command {
-            words.push(mask_value(c));
-            mask_args(&self.args, &mut words);
+            // A command or argument may hold several words (`npx srv --token X`, a shell
+            // `-c` string): mask word by word, keeping a secret header whole.
+            let mut all: Vec<String> = c.split_whitespace().map(str::to_string).collect();
+            for a in &self.args {
+                match header_split(a) {
+                    Some((k, _)) if secret_name(k) => all.push(a.clone()),
+                    _ => all.extend(a.split_whitespace().map(str::to_string)),
+                }
+            }
+            mask_args(&all, &mut words);
         } else if let Some(u) = &self.url {
             words.push(mask_url(u));
         }
@@ -361,7 +369,20 @@ fn mask_args(args: &[String], out: &mut Vec<String>) {
     let mut value_of_secret_flag = false;
     for a in args {
         if std::mem::take(&mut value_of_secret_flag) {
+            // `Authorization: Bearer X` split into words: the scheme stays, X is masked.
+            if matches!(a.to_ascii_lowercase().as_str(), "bearer" | "basic" | "token") {
+                out.push(a.clone());
+                value_of_secret_flag = true;
+                continue;
+            }
             out.push(keep_ref_or_mask(a));
+            continue;
+        }
+        if let Some(name) = a.strip_suffix(':')
+            && secret_name(name)
+        {
+            value_of_secret_flag = true;
+            out.push(a.clone());
             continue;
         }
         if a.len() > 1 && a.starts_with('-') {
@@ -1184,5 +1205,43 @@ http_headers = {{ "X-Figma-Region" = "us-east-1" }}
             &[],
         );
         assert_eq!(errs[0].reason, "codex config.toml: not TOML");
+    }
+}
+
+#[cfg(test)]
+mod masking_tests {
+    use super::*;
+
+    const TOKEN: &str = "ghp_Zq8xT3BlbkFJ4u7vYc2Lm9Pq1Rs5Tu6Vw8Xy";
+
+    fn detail(command: &str, args: &[&str]) -> String {
+        let s = Spec {
+            command: Some(command.to_string()),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            ..Default::default()
+        };
+        s.detail().unwrap()
+    }
+
+    #[test]
+    fn secrets_inside_words_with_spaces_are_masked() {
+        for (cmd, args) in [
+            (format!("npx -y server-github --token {TOKEN}"), vec![]),
+            ("sh".to_string(), vec!["-c".to_string(), format!("npx srv --token {TOKEN}")]),
+            ("npx".to_string(), vec!["srv".to_string(), format!("--api-key {TOKEN}")]),
+            (
+                "curl".to_string(),
+                vec!["-H".to_string(), format!("Authorization: Bearer {TOKEN}")],
+            ),
+            (
+                "sh".to_string(),
+                vec!["-c".to_string(), format!("curl -H Authorization: Bearer {TOKEN} x")],
+            ),
+        ] {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let d = detail(&cmd, &args);
+            assert!(!d.contains(&TOKEN[4..20]), "{d}");
+            assert!(d.contains(MASK), "{d}");
+        }
     }
 }

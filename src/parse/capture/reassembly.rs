@@ -5,17 +5,22 @@
 //! Offsets count from the start of the stream. Only the window `[0, cap)` past the bytes
 //! already consumed is kept, so memory per stream is bounded whatever the peer sends.
 
-/// At most this many separate filled ranges are tracked; a stream with more holes than that
-/// is not worth reassembling (it is lost or adversarial).
-const MAX_RANGES: usize = 16;
+/// At most this many out-of-order pieces are held; a stream with more holes than that is
+/// not worth reassembling (it is lost or adversarial).
+const MAX_PIECES: usize = 64;
 
+/// Pieces that arrive ahead of the contiguous data are kept as received, never by
+/// reserving the space up to their offset: memory follows the bytes received, so a peer
+/// cannot make the scanner hold a window per flow by sending one byte far ahead.
 #[derive(Clone, Debug, Default)]
 pub struct Reassembler {
     /// Stream offset of `buf[0]`.
     start: u64,
+    /// The contiguous bytes from `start`.
     buf: Vec<u8>,
-    /// Filled ranges of `buf`, sorted, disjoint and not touching.
-    have: Vec<(usize, usize)>,
+    /// Pieces past the end of `buf`, by offset.
+    pending: Vec<(u64, Vec<u8>)>,
+    pending_bytes: usize,
     cap: usize,
     /// Bytes offered past the window or dropped for too many holes.
     overflow: bool,
@@ -29,73 +34,72 @@ impl Reassembler {
         }
     }
 
-    /// Adds the bytes at stream offset `offset`. Bytes before the window (already consumed
-    /// or retransmitted) and past it are ignored; overlaps keep the bytes first received.
-    pub fn insert(&mut self, offset: u64, data: &[u8]) {
-        let end = offset.saturating_add(data.len() as u64);
-        let lo = offset.max(self.start);
-        let window_end = self.start.saturating_add(self.cap as u64);
-        if end > window_end {
-            self.overflow = true;
-        }
-        let hi = end.min(window_end);
-        if lo >= hi {
-            return;
-        }
-        let (a, b) = ((lo - self.start) as usize, (hi - self.start) as usize);
-        let src = &data[(lo - offset) as usize..(hi - offset) as usize];
-        if self.buf.len() < b {
-            self.buf.resize(b, 0);
-        }
-        // Copy only into the gaps, so the first copy of each byte wins.
-        let mut at = a;
-        for &(x, y) in &self.have {
-            if y <= at {
-                continue;
-            }
-            if x >= b {
-                break;
-            }
-            if x > at {
-                self.buf[at..x].copy_from_slice(&src[at - a..x - a]);
-            }
-            at = at.max(y);
-            if at >= b {
-                break;
-            }
-        }
-        if at < b {
-            self.buf[at..b].copy_from_slice(&src[at - a..b - a]);
-        }
-        self.add_range(a, b);
+    fn end(&self) -> u64 {
+        self.start + self.buf.len() as u64
     }
 
-    fn add_range(&mut self, a: usize, b: usize) {
-        let i = self.have.partition_point(|r| r.1 < a);
-        let mut j = i;
-        let (mut x, mut y) = (a, b);
-        while let Some(&(p, q)) = self.have.get(j) {
-            if p > y {
-                break;
+    /// Adds the bytes at stream offset `offset`. Bytes before the window (already consumed
+    /// or retransmitted) and past it are ignored; overlaps keep the bytes already held.
+    pub fn insert(&mut self, offset: u64, data: &[u8]) {
+        let (mut off, mut data) = (offset, data);
+        loop {
+            let end = self.end();
+            let last = off.saturating_add(data.len() as u64);
+            if last <= end {
+                return;
             }
-            x = x.min(p);
-            y = y.max(q);
-            j += 1;
-        }
-        self.have.splice(i..j, [(x, y)]);
-        if self.have.len() > MAX_RANGES {
-            // Keep the front, which is what the caller waits for.
-            self.have.truncate(MAX_RANGES);
-            self.overflow = true;
+            if off < end {
+                data = &data[(end - off) as usize..];
+                off = end;
+            }
+            let window_end = self.start.saturating_add(self.cap as u64);
+            if off >= window_end {
+                self.overflow = true;
+                return;
+            }
+            if off + data.len() as u64 > window_end {
+                self.overflow = true;
+                data = &data[..(window_end - off) as usize];
+            }
+            if off > end {
+                if self.pending.len() >= MAX_PIECES || self.pending_bytes + data.len() > self.cap {
+                    self.overflow = true;
+                    return;
+                }
+                let at = self.pending.partition_point(|p| p.0 <= off);
+                self.pending.insert(at, (off, data.to_vec()));
+                self.pending_bytes += data.len();
+                return;
+            }
+            // At the end of the contiguous bytes: take them up to the next held piece,
+            // which was here first, then join every held piece that now touches the end.
+            let take = match self.pending.first() {
+                Some(&(p, _)) if p < off + data.len() as u64 => (p - off) as usize,
+                _ => data.len(),
+            };
+            self.buf.extend_from_slice(&data[..take]);
+            while let Some((p, _)) = self.pending.first() {
+                let end = self.end();
+                if *p > end {
+                    break;
+                }
+                let (p, piece) = self.pending.remove(0);
+                self.pending_bytes -= piece.len();
+                if let Some(rest) = piece.get((end - p) as usize..) {
+                    self.buf.extend_from_slice(rest);
+                }
+            }
+            data = &data[take..];
+            off += take as u64;
+            if data.is_empty() {
+                return;
+            }
         }
     }
 
     /// The bytes from the start of the window up to the first hole.
     pub fn contiguous(&self) -> &[u8] {
-        match self.have.first() {
-            Some(&(0, end)) => &self.buf[..end],
-            _ => &[],
-        }
+        &self.buf
     }
 
     /// Stream offset of the first byte of [`Self::contiguous`].
@@ -105,17 +109,9 @@ impl Reassembler {
 
     /// Drops the first `n` contiguous bytes, sliding the window forward.
     pub fn consume(&mut self, n: usize) {
-        let n = n.min(self.contiguous().len());
-        if n == 0 {
-            return;
-        }
+        let n = n.min(self.buf.len());
         self.buf.drain(..n);
         self.start += n as u64;
-        self.have.retain_mut(|r| {
-            r.0 = r.0.saturating_sub(n);
-            r.1 = r.1.saturating_sub(n);
-            r.1 > r.0
-        });
     }
 
     /// Some bytes fell outside the window: what is waited for may never complete.
@@ -170,10 +166,10 @@ mod tests {
     #[test]
     fn many_holes_are_bounded() {
         let mut r = Reassembler::new(1 << 16);
-        for i in 0..100u64 {
+        for i in 0..200u64 {
             r.insert(10 + i * 3, b"x");
         }
-        assert!(r.have.len() <= MAX_RANGES);
+        assert!(r.pending.len() <= MAX_PIECES);
         assert!(r.overflowed());
         r.insert(0, &[b'y'; 10]);
         assert_eq!(r.contiguous(), b"yyyyyyyyyyx");
@@ -211,5 +207,14 @@ mod tests {
             }
             assert_eq!(r.contiguous(), &data[..]);
         }
+    }
+
+    #[test]
+    fn a_byte_far_ahead_holds_one_byte() {
+        let mut r = Reassembler::new(64 << 10);
+        r.insert(65_000, b"x");
+        assert_eq!(r.buf.capacity(), 0);
+        assert_eq!(r.pending_bytes, 1);
+        assert_eq!(r.contiguous(), b"");
     }
 }

@@ -383,21 +383,22 @@ impl Session {
 
     /// Makes room for one more flow: closes the least recently seen eighth.
     fn evict(&mut self, sink: &mut PacketSink<'_>) {
-        let mut seen: Vec<i64> = self.flows.values().map(|f| f.last_us).collect();
+        // Exactly the k least recently seen (ties broken by first packet), so flows that
+        // share a timestamp are not all closed at once.
+        let mut seen: Vec<(i64, u64, FlowKey)> = self
+            .flows
+            .iter()
+            .map(|(k, f)| (f.last_us, f.first.number, *k))
+            .collect();
         let k = (seen.len() / 8).max(1);
-        let (_, cut, _) = seen.select_nth_unstable(k - 1);
-        let cut = *cut;
-        let closing = &mut self.closing;
+        seen.select_nth_unstable_by_key(k - 1, |x| (x.0, x.1));
         let mut n = 0u64;
-        self.flows.retain(|key, f| {
-            if f.last_us <= cut {
+        for (_, _, key) in seen.into_iter().take(k) {
+            if let Some(f) = self.flows.remove(&key) {
                 n += 1;
-                closing.push((*key, std::mem::take(f)));
-                false
-            } else {
-                true
+                self.closing.push((key, f));
             }
-        });
+        }
         self.ctx.stats.flows_evicted += n;
         self.report_closing(sink);
     }
@@ -486,16 +487,20 @@ impl Session {
                 seq
             };
             let base = *flow.base[dir].get_or_insert(seq);
-            let offset = seq.wrapping_sub(base);
-            // Far behind the origin: a retransmission of something before it.
-            if offset < 1 << 31 {
+            let sent = if from_client {
+                &mut flow.bytes_out
+            } else {
+                &mut flow.bytes_in
+            };
+            // The 64-bit stream offset: sequence numbers wrap every 4 GiB, so the segment
+            // is placed relative to how far the stream has got (within ±2 GiB of it).
+            let expected = base.wrapping_add(*sent as u32);
+            let offset = *sent as i64 + i64::from(seq.wrapping_sub(expected) as i32);
+            // Before the origin: a retransmission of something before the flow was seen.
+            if offset >= 0 {
+                let offset = offset as u64;
                 // Bytes are counted by sequence space, so retransmissions count once.
-                let end = u64::from(offset) + wire_len;
-                let sent = if from_client {
-                    &mut flow.bytes_out
-                } else {
-                    &mut flow.bytes_in
-                };
+                let end = offset + wire_len;
                 *sent = (*sent).max(end);
                 if !payload.is_empty() {
                     let server_is_dns = if flow.client_is_lo {
@@ -507,7 +512,7 @@ impl Session {
                     self.ctx.tcp_payload(
                         flow,
                         from_client,
-                        u64::from(offset),
+                        offset,
                         payload,
                         server_is_dns,
                         ends,
@@ -695,6 +700,12 @@ impl Ctx {
         if f.label.is_none() && matches!(f.inspect, Inspect::Http(_)) {
             let at = f.pending_at;
             self.first_flight(&mut f, at, true);
+        }
+        // A ClientHello the flow never finished sending.
+        if let Inspect::Tls(r) = &f.inspect
+            && tls::looks_like_client_hello(r.contiguous())
+        {
+            self.stats.tls_unreadable += 1;
         }
         let (client, server) = f.ends(key);
         let bytes = Some((f.bytes_out, f.bytes_in));
@@ -1189,7 +1200,8 @@ mod tests {
     }
 
     fn ip4_header(src: [u8; 4], dst: [u8; 4], proto: u8, len: usize) -> Vec<u8> {
-        let total = ((20 + len) as u16).to_be_bytes();
+        // Larger than IPv4 allows: 0, as segmentation offload leaves it in captures.
+        let total = u16::try_from(20 + len).unwrap_or(0).to_be_bytes();
         let mut p = vec![0x45, 0, total[0], total[1], 0, 0, 0x40, 0, 64, proto, 0, 0];
         p.extend_from_slice(&src);
         p.extend_from_slice(&dst);
@@ -1576,5 +1588,66 @@ mod tests {
         }
         s.finish(&mut sink);
         assert!(s.matched_packets() <= 3000);
+    }
+
+    #[test]
+    fn byte_counts_go_past_the_32_bit_sequence_space() {
+        // A 5 GiB download seen as 1 MiB segments (offsets wrap past 4 GiB), built one
+        // packet at a time.
+        let seg = vec![0x17u8; 1 << 20];
+        let mut s = Session::new(CaptureConfig::default());
+        let mut sink = |_: &Observation<'_>, _: PacketRef| true;
+        let mut feed = |s: &mut Session, n: u64, d: Vec<u8>| {
+            let p = Packet {
+                number: n,
+                ts: Some(Timestamp::from_secs(1000)),
+                link_type: linktype::RAW,
+                data: &d,
+                orig_len: d.len() as u32,
+            };
+            s.packet(&p, &mut sink).unwrap();
+        };
+        feed(&mut s, 1, tcp4(C, S, (50000, 443), 100, TCP_SYN, b""));
+        feed(
+            &mut s,
+            2,
+            tcp4(S, C, (443, 50000), 0xffff_0000, TCP_SYN | TCP_ACK, b""),
+        );
+        let mut seq = 0xffff_0001u32;
+        for i in 0..5 * 1024 {
+            feed(&mut s, 3 + i, tcp4(S, C, (443, 50000), seq, TCP_ACK, &seg));
+            seq = seq.wrapping_add(1 << 20);
+        }
+        // A retransmission from the first gigabyte does not count again.
+        feed(
+            &mut s,
+            9000,
+            tcp4(S, C, (443, 50000), 0xffff_0001, TCP_ACK, &seg),
+        );
+        let f = s.flows.values().next().unwrap();
+        assert_eq!(f.bytes_in, 5 << 30);
+    }
+
+    #[test]
+    fn eviction_on_a_timestamp_tie_closes_one_eighth() {
+        let cfg = CaptureConfig {
+            max_flows: 8,
+            ..CaptureConfig::default()
+        };
+        let mut s = Session::new(cfg);
+        let mut sink = |_: &Observation<'_>, _: PacketRef| false;
+        for i in 0..9u16 {
+            let d = tcp4(C, S, (40000 + i, 443), 1, TCP_SYN, b"");
+            let p = Packet {
+                number: u64::from(i) + 1,
+                ts: Some(Timestamp::from_secs(5)),
+                link_type: linktype::RAW,
+                data: &d,
+                orig_len: d.len() as u32,
+            };
+            s.packet(&p, &mut sink).unwrap();
+        }
+        assert_eq!(s.stats().flows_evicted, 1);
+        assert_eq!(s.open_flows(), 8);
     }
 }
