@@ -49,6 +49,9 @@ pub struct WalkOptions {
     /// Root-relative folders passed over (defaults plus the user's).
     pub skip: Vec<PathBuf>,
     pub threads: usize,
+    /// Root-relative mount points of other local-disk filesystems, walked even with
+    /// `one_filesystem` (filled in for a live `/`).
+    pub disk_mounts: Vec<PathBuf>,
 }
 
 impl Default for WalkOptions {
@@ -58,6 +61,7 @@ impl Default for WalkOptions {
             max_depth: 48,
             skip: DEFAULT_SKIP.iter().map(PathBuf::from).collect(),
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            disk_mounts: Vec::new(),
         }
     }
 }
@@ -190,6 +194,17 @@ pub fn walk(
     let mut stats = WalkStats::default();
     // The root itself may be a link (to a mounted image): its filesystem is the target's.
     let root_dev = device_following(root);
+    // On a live system, "one filesystem" means local disks: a separate /home or /opt
+    // partition is walked, virtual, removable-media and network mounts are not.
+    let disk_mounts = if root == Path::new("/") {
+        local_disk_mounts()
+    } else {
+        Vec::new()
+    };
+    let opts = &WalkOptions {
+        disk_mounts,
+        ..opts.clone()
+    };
     // Jobs: the root's own files, then every top-level folder, with home folders split
     // per user so one big home does not leave a core idle.
     let mut jobs: Vec<PathBuf> = Vec::new();
@@ -306,6 +321,40 @@ fn device(_: &Path) -> Option<u64> {
     None
 }
 
+/// Mount points (relative to `/`) of filesystems on local disks, from the kernel's mount
+/// table; empty where there is none.
+fn local_disk_mounts() -> Vec<PathBuf> {
+    const DISK_TYPES: &[&str] = &[
+        "ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "f2fs", "jfs", "reiserfs", "bcachefs",
+        "nilfs2", "ntfs", "ntfs3", "fuseblk", "vfat", "exfat", "apfs", "hfsplus",
+    ];
+    match std::fs::read_to_string("/proc/self/mountinfo") {
+        Ok(table) => disk_mounts_in(&table, DISK_TYPES),
+        Err(_) => Vec::new(),
+    }
+}
+
+fn disk_mounts_in(table: &str, disk_types: &[&str]) -> Vec<PathBuf> {
+    table
+        .lines()
+        .filter_map(|l| {
+            let (left, right) = l.split_once(" - ")?;
+            let fstype = right.split(' ').next()?;
+            let point = left.split(' ').nth(4)?;
+            disk_types.contains(&fstype).then(|| {
+                // The table escapes space, tab, newline and backslash as octal.
+                let p = point
+                    .replace("\\040", " ")
+                    .replace("\\011", "\t")
+                    .replace("\\012", "\n")
+                    .replace("\\134", "\\");
+                PathBuf::from(p.trim_start_matches('/'))
+            })
+        })
+        .filter(|p| !p.as_os_str().is_empty())
+        .collect()
+}
+
 #[cfg(unix)]
 fn device_following(p: &Path) -> Option<u64> {
     use std::os::unix::fs::MetadataExt;
@@ -329,10 +378,15 @@ fn walk_job(
     st: &mut WalkStats,
 ) {
     let start = ctx.root.join(rel);
-    if opts.one_filesystem && root_dev.is_some() && device(&start) != root_dev {
+    if opts.one_filesystem
+        && root_dev.is_some()
+        && device(&start) != root_dev
+        && !opts.disk_mounts.iter().any(|m| rel.starts_with(m))
+    {
         st.other_filesystem += 1;
         return;
     }
+    let job_dev = device(&start);
     let depth0 = rel.components().count();
     // Filesystem boundaries are checked here (not by walkdir) so a mount point is counted
     // and not shown to the detectors.
@@ -373,8 +427,9 @@ fn walk_job(
             }
             if entry.depth() > 0
                 && opts.one_filesystem
-                && root_dev.is_some()
-                && device(abs) != root_dev
+                && job_dev.is_some()
+                && device(abs) != job_dev
+                && !opts.disk_mounts.iter().any(|m| m == rel_here)
             {
                 st.other_filesystem += 1;
                 it.skip_current_dir();
@@ -514,5 +569,17 @@ mod tests {
         std::fs::create_dir_all(home.join(".config")).unwrap();
         assert!(is_home_folder(&home));
         assert!(!is_home_folder(dir.path()));
+    }
+
+    #[test]
+    fn local_disks_come_from_the_mount_table() {
+        let table = "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n\
+            25 22 8:2 / /home rw,relatime shared:2 - xfs /dev/sda2 rw\n\
+            26 22 0:5 / /proc rw - proc proc rw\n\
+            27 22 8:3 / /srv/my\\040data rw - ext4 /dev/sda3 rw\n\
+            28 22 0:40 / /mnt/share rw - nfs4 srv:/x rw\n\
+            29 22 7:1 / /snap/core/1 ro - squashfs /dev/loop1 ro\n";
+        let got = disk_mounts_in(table, &["ext4", "xfs"]);
+        assert_eq!(got, [PathBuf::from("home"), PathBuf::from("srv/my data")]);
     }
 }
