@@ -483,12 +483,11 @@ pub fn record(f: &Finding, summary: &Summary, version: OcsfVersion) -> Value {
             "desc": format!("Matched indicators: {}", indicators(f).join(", ")),
         },
     });
-    let fi = finding_info.as_object_mut().expect("object literal");
     if let Some(t) = first {
-        fi.insert("first_seen_time".into(), t.into());
+        finding_info["first_seen_time"] = t.into();
     }
     if let Some(t) = last {
-        fi.insert("last_seen_time".into(), t.into());
+        finding_info["last_seen_time"] = t.into();
     }
 
     let mut evidences = Vec::new();
@@ -623,28 +622,27 @@ pub fn record(f: &Finding, summary: &Summary, version: OcsfVersion) -> Value {
         "observables": observables,
         "unmapped": { "shadow_ai": native_facts(f, summary) },
     });
-    let obj = rec.as_object_mut().expect("object literal");
     if let Some(t) = first {
-        obj.insert("start_time".into(), t.into());
+        rec["start_time"] = t.into();
     }
     if let Some(t) = last {
-        obj.insert("end_time".into(), t.into());
+        rec["end_time"] = t.into();
     }
     if let Some(desc) = remediation(f) {
-        obj.insert("remediation".into(), json!({ "desc": desc }));
+        rec["remediation"] = json!({ "desc": desc });
     }
     if let Some(o) = device_outcome(f) {
         let (action_id, action, disposition_id, disposition) = match o {
             DeviceOutcome::Allowed => (1, "Allowed", 1, "Allowed"),
             DeviceOutcome::Blocked => (2, "Denied", 2, "Blocked"),
         };
-        obj.insert("action_id".into(), action_id.into());
-        obj.insert("action".into(), action.into());
-        obj.insert("disposition_id".into(), disposition_id.into());
-        obj.insert("disposition".into(), disposition.into());
+        rec["action_id"] = action_id.into();
+        rec["action"] = action.into();
+        rec["disposition_id"] = disposition_id.into();
+        rec["disposition"] = disposition.into();
         metadata["profiles"] = json!(["security_control"]);
     }
-    obj.insert("metadata".into(), metadata);
+    rec["metadata"] = metadata;
     rec
 }
 
@@ -682,27 +680,23 @@ pub(crate) fn native_facts(f: &Finding, summary: &Summary) -> Value {
             "sha256": summary.signature_set.sha256,
         },
     });
-    let o = m.as_object_mut().expect("object literal");
     if let Some(b) = f.bytes_out {
-        o.insert("bytes_out".into(), b.into());
+        m["bytes_out"] = b.into();
     }
     if let Some(b) = f.bytes_in {
-        o.insert("bytes_in".into(), b.into());
+        m["bytes_in"] = b.into();
     }
     if !f.clients.is_empty() {
-        o.insert("clients".into(), json!(f.clients));
+        m["clients"] = json!(f.clients);
     }
     if f.clients_truncated {
-        o.insert("clients_truncated".into(), true.into());
+        m["clients_truncated"] = true.into();
     }
     if f.matched_values_dropped > 0 {
-        o.insert(
-            "matched_values_dropped".into(),
-            f.matched_values_dropped.into(),
-        );
+        m["matched_values_dropped"] = f.matched_values_dropped.into();
     }
     if let Some(v) = &f.policy {
-        o.insert("policy".into(), json!(v));
+        m["policy"] = json!(v);
     }
     m
 }

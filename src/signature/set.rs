@@ -135,20 +135,27 @@ impl IndexBuilder {
         if !conflicts.is_empty() {
             return Err(conflicts);
         }
-        let any_path_ac = (!any_paths.is_empty()).then(|| {
-            AhoCorasickBuilder::new()
-                .match_kind(MatchKind::LeftmostLongest)
-                .start_kind(StartKind::Anchored)
-                .build(any_paths.iter().map(|(p, _)| p.as_bytes()))
-                .expect("path automaton within size limits")
-        });
-        let ua_ac = (!self.user_agents.is_empty()).then(|| {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .build(self.user_agents.iter().map(|(u, _)| u.as_bytes()))
-                .expect("user-agent automaton within size limits")
-        });
+        // A signature folder given on the command line could exceed the automata's size
+        // limits: that is an error in the set, not a crash.
+        let too_big = |what: &str, e: aho_corasick::BuildError| vec![format!("{what}: {e}")];
+        let any_path_ac = (!any_paths.is_empty())
+            .then(|| {
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .start_kind(StartKind::Anchored)
+                    .build(any_paths.iter().map(|(p, _)| p.as_bytes()))
+                    .map_err(|e| too_big("path indicators", e))
+            })
+            .transpose()?;
+        let ua_ac = (!self.user_agents.is_empty())
+            .then(|| {
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(self.user_agents.iter().map(|(u, _)| u.as_bytes()))
+                    .map_err(|e| too_big("user-agent indicators", e))
+            })
+            .transpose()?;
         Ok(SignatureSet {
             services,
             indicators,
