@@ -8,8 +8,7 @@
 use crate::aggregate::{Aggregator, Evidence, EvidenceArtifact, EvidenceRef, Finding};
 use crate::endpoint::inventory::csv::{self as inv_csv, ColumnMap};
 use crate::endpoint::inventory::{InventoryRow, osquery};
-use crate::endpoint::run::{EndpointInput, FoundArtifact, key_of, scan_endpoint, shown};
-use crate::observation::ObsKind;
+use crate::endpoint::run::{EndpointInput, FoundArtifact, Recorder, key_of, scan_endpoint};
 use crate::observation::Observation;
 use crate::parse::capture::reader::{self as capture_reader, CaptureReader};
 use crate::parse::capture::session::{CaptureConfig, PacketRef, Session};
@@ -696,39 +695,19 @@ impl Worker<'_> {
         let found = &mut r.artifacts;
         let st = &mut r.stats;
         let mut on_row = |row: InventoryRow| {
-            st.counts.observations += 1;
             let endpoint = row.endpoint.unwrap_or_else(|| fallback.clone());
             let key = key_of(&row.artifact, std::path::Path::new("/"));
-            let Some((hit, key)) = key
-                .as_deref()
-                .and_then(|k| sigs.match_software(k))
-                .zip(key.clone())
-            else {
-                st.counts.unmatched += 1;
-                return;
-            };
-            st.counts.matched += 1;
-            let o = Observation {
-                kind: ObsKind::Software,
-                client: Some(endpoint.as_bytes()),
-                user: row.user.as_deref().map(str::as_bytes),
-                ..Default::default()
-            };
-            let value = shown(&key, &row.artifact);
-            let ev = EvidenceRef {
-                input: idx as u32,
-                part: 0,
-                line: row.artifact.line.unwrap_or(1),
-                time: None,
-            };
-            agg.add(sigs, &hit, &o, value.as_bytes(), ev);
-            found.push(FoundArtifact {
-                endpoint,
-                user: row.user,
-                artifact: row.artifact,
+            let line = row.artifact.line.unwrap_or(1);
+            let to = Recorder { sigs, agg, found };
+            to.record(
                 key,
-                service: hit.service,
-            });
+                &endpoint,
+                row.user.as_deref(),
+                row.artifact,
+                idx as u32,
+                line,
+                &mut st.counts,
+            );
         };
         let (format, res) = match kind {
             InventoryKind::Osquery => (

@@ -2,6 +2,7 @@
 //! signature set's software selectors, and feeds matches to the aggregator.
 
 use super::artifact::{Artifact, ArtifactKind, EndpointCtx, Selector};
+use super::detect::userpath::{home_rest, slash_path};
 use super::walk::{self, WalkOptions, WalkStats};
 use crate::aggregate::{Aggregator, EvidenceRef};
 use crate::emit::cyclonedx::{EndpointInventory, MatchedService};
@@ -90,35 +91,74 @@ pub fn key_of(a: &Artifact, ctx_root: &Path) -> Option<String> {
             }
             ArtifactKind::McpServer => {
                 let rel = a.path.strip_prefix(ctx_root).ok()?;
-                k("config_path", "", &home_relative(rel)?)
+                k("config_path", "", &slash_path(home_rest(rel)?))
             }
             _ => None,
         },
     }
 }
 
-/// `rel` below its user's home folder, `/`-separated.
-pub fn home_relative(rel: &Path) -> Option<String> {
-    let parts: Vec<String> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    let skip = match parts.first().map(String::as_str) {
-        Some("home") => 2,
-        Some(f) if f.eq_ignore_ascii_case("users") => 2,
-        Some(f) if f.eq_ignore_ascii_case("documents and settings") => 2,
-        Some("root") => 1,
-        _ => 0,
-    };
-    let rest = parts.get(skip..)?;
-    (!rest.is_empty()).then(|| rest.join("/"))
-}
-
 /// The artefact as shown in a finding's matched values.
-pub fn shown(key: &str, a: &Artifact) -> String {
+fn shown(key: &str, a: &Artifact) -> String {
     match &a.version {
         Some(v) => format!("{key} {v}"),
         None => key.to_string(),
+    }
+}
+
+/// Where matched artefacts go: the findings and the list kept for evidence and the BOM.
+pub struct Recorder<'a> {
+    pub sigs: &'a SignatureSet,
+    pub agg: &'a mut Aggregator,
+    pub found: &'a mut Vec<FoundArtifact>,
+}
+
+impl Recorder<'_> {
+    /// Counts one artefact (matched or not) and, when a signature names it (`key`), adds
+    /// it to the findings with evidence `(input, line)`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record(
+        self,
+        key: Option<String>,
+        endpoint: &str,
+        user: Option<&str>,
+        artifact: Artifact,
+        input: u32,
+        line: u64,
+        counts: &mut Counts,
+    ) {
+        counts.records += 1;
+        counts.observations += 1;
+        let Some((hit, key)) = key
+            .as_deref()
+            .and_then(|k| self.sigs.match_software(k))
+            .zip(key)
+        else {
+            counts.unmatched += 1;
+            return;
+        };
+        counts.matched += 1;
+        let o = Observation {
+            kind: ObsKind::Software,
+            client: Some(endpoint.as_bytes()),
+            user: user.map(str::as_bytes),
+            ..Default::default()
+        };
+        let ev = EvidenceRef {
+            input,
+            part: 0,
+            line,
+            time: None,
+        };
+        self.agg
+            .add(self.sigs, &hit, &o, shown(&key, &artifact).as_bytes(), ev);
+        self.found.push(FoundArtifact {
+            endpoint: endpoint.to_string(),
+            user: user.map(str::to_string),
+            artifact,
+            key,
+            service: hit.service,
+        });
     }
 }
 
@@ -163,36 +203,11 @@ pub fn scan_endpoint(
             a.path = ctx.root.join(&a.path);
         }
         let key = key_of(&a, &ctx.root);
-        let hit = key.as_deref().and_then(|k| sigs.match_software(k));
         let mut sh = shared.lock().unwrap_or_else(|e| e.into_inner());
-        sh.counts.records += 1;
-        sh.counts.observations += 1;
-        let (Some(hit), Some(key)) = (hit, key) else {
-            sh.counts.unmatched += 1;
-            return;
-        };
-        sh.counts.matched += 1;
-        let value = shown(&key, &a);
-        let o = Observation {
-            kind: ObsKind::Software,
-            client: Some(ctx.endpoint.as_bytes()),
-            user: user.map(str::as_bytes),
-            ..Default::default()
-        };
-        let ev = EvidenceRef {
-            input,
-            part: 0,
-            line: sh.found.len() as u64 + 1,
-            time: None,
-        };
-        sh.agg.add(sigs, &hit, &o, value.as_bytes(), ev);
-        sh.found.push(FoundArtifact {
-            endpoint: ctx.endpoint.clone(),
-            user: user.map(str::to_string),
-            artifact: a,
-            key,
-            service: hit.service,
-        });
+        let Shared { agg, found, counts } = &mut *sh;
+        let line = found.len() as u64 + 1;
+        let to = Recorder { sigs, agg, found };
+        to.record(key, &ctx.endpoint, user, a, input, line, counts);
     };
     let stats = walk::walk(&ctx, opts, &on_artifact);
     let sh = shared.into_inner().unwrap_or_else(|e| e.into_inner());

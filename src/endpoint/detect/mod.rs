@@ -56,7 +56,7 @@ macro_rules! detectors {
 mod manifest_io;
 
 // Path and capped-read helpers shared by local_ai, agents and secrets.
-mod userpath;
+pub(crate) mod userpath;
 
 detectors!(
     apps, brew, ide, browser, packages, local_ai, agents, secrets

@@ -24,6 +24,7 @@
 //! `version` is what the source states: the installed or locked version, or the
 //! requirement as written in a manifest (`>=1.30`, `^4.0.0`, `0.20`, `v1.2.3`).
 
+use crate::signature::software::pep503;
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::{Component, Path};
@@ -187,23 +188,6 @@ fn package(
     }
 }
 
-/// PEP 503: lowercase, runs of `-`, `_`, `.` become one `-`.
-fn pep503(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.trim().chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-        } else {
-            if sep && !out.is_empty() {
-                out.push('-');
-            }
-            sep = false;
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
-}
 
 /// Whether `rel` lies in a tree of downloaded dependencies or caches, whose manifests are
 /// not the user's declarations.

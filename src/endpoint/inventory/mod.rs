@@ -87,24 +87,7 @@ pub fn user_from_path(path: &str) -> Option<String> {
     Some(user.to_owned())
 }
 
-/// A Python distribution name normalised per PEP 503: lower case, each run of `-`, `_`, `.`
-/// replaced by one `-`.
-pub fn pep503(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut in_run = false;
-    for c in name.trim().chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !in_run {
-                out.push('-');
-            }
-            in_run = true;
-        } else {
-            out.extend(c.to_lowercase());
-            in_run = false;
-        }
-    }
-    out
-}
+pub use crate::signature::software::pep503;
 
 /// The ecosystem a package-manager name denotes, as [`Selector::Package`] spells it, or
 /// `None` for a value that names no package ecosystem (`Application`, `Win32`, …).
