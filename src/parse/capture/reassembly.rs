@@ -102,11 +102,6 @@ impl Reassembler {
         &self.buf
     }
 
-    /// Stream offset of the first byte of [`Self::contiguous`].
-    pub fn offset(&self) -> u64 {
-        self.start
-    }
-
     /// Drops the first `n` contiguous bytes, sliding the window forward.
     pub fn consume(&mut self, n: usize) {
         let n = n.min(self.buf.len());
@@ -121,11 +116,6 @@ impl Reassembler {
 
     pub fn window(&self) -> usize {
         self.cap
-    }
-
-    /// Frees the buffer (the stream is no longer inspected).
-    pub fn release(&mut self) {
-        *self = Reassembler::new(0);
     }
 }
 
@@ -154,7 +144,7 @@ mod tests {
         assert_eq!(r.contiguous(), b"01234567");
         assert!(r.overflowed());
         r.consume(6);
-        assert_eq!(r.offset(), 6);
+        assert_eq!(r.start, 6);
         assert_eq!(r.contiguous(), b"67");
         r.insert(6, b"6789abcdefgh");
         assert_eq!(r.contiguous(), b"6789abcd");
