@@ -13,7 +13,7 @@
 //! was complete before the cut: [`Message::error`] says why the rest is missing.
 //!
 //! mDNS (5353) and LLMNR (5355) use this same format; which ports to feed in is the caller's
-//! choice. DNS over TCP prefixes each message with a 2-byte length: see [`split_tcp_stream`].
+//! choice. DNS over TCP prefixes each message with a 2-byte length: see [`split_complete`].
 
 use std::ops::Range;
 
@@ -166,7 +166,7 @@ pub struct Message<'a> {
     pub error: Option<DnsError>,
 }
 
-/// Decodes one DNS message (a UDP payload, or one message out of [`split_tcp_stream`]).
+/// Decodes one DNS message (a UDP payload, or one message out of [`split_complete`]).
 ///
 /// Names are appended to `names` (which is not cleared, so one buffer can serve several
 /// messages); the [`NameRef`]s in the result index into it. Fails only when the header is
@@ -343,34 +343,12 @@ fn read_name_inner(msg: &[u8], mut pos: usize, names: &mut Vec<u8>) -> Result<us
     }
 }
 
-/// Splits a DNS-over-TCP byte stream into messages (each prefixed with a 2-byte length,
-/// RFC 1035 §4.2.2) and calls `on_message` with each complete message, without its prefix.
-///
-/// `pending` is the caller's per-direction buffer: bytes of a message that is not complete
-/// yet stay there until the next segment of the same flow is passed in. Feed segments in
-/// stream order. Several messages in one segment and one message over several segments
-/// both work; when `pending` is empty, complete messages are handed out of `segment`
-/// without copying. Returns how many messages were delivered.
-pub fn split_tcp_stream(
-    pending: &mut Vec<u8>,
-    segment: &[u8],
-    mut on_message: impl FnMut(&[u8]),
-) -> usize {
-    if pending.is_empty() {
-        let (n, used) = split_complete(segment, &mut on_message);
-        pending.extend_from_slice(segment.get(used..).unwrap_or_default());
-        n
-    } else {
-        pending.extend_from_slice(segment);
-        let (n, used) = split_complete(pending, &mut on_message);
-        pending.drain(..used.min(pending.len()));
-        n
-    }
-}
-
-/// Delivers every complete length-prefixed message at the start of `buf`; returns the count
-/// and the bytes consumed.
-fn split_complete(buf: &[u8], on_message: &mut impl FnMut(&[u8])) -> (usize, usize) {
+/// Splits the start of a DNS-over-TCP byte stream, reassembled in order, into messages
+/// (each prefixed with a 2-byte length, RFC 1035 §4.2.2): delivers every complete message
+/// without its prefix and returns the count and the bytes consumed. Several messages in one
+/// segment and one message over several segments both work; the caller keeps the
+/// unconsumed rest until more of the stream arrives.
+pub fn split_complete(buf: &[u8], on_message: &mut impl FnMut(&[u8])) -> (usize, usize) {
     let mut pos = 0usize;
     let mut n = 0usize;
     while let Some(&[hi, lo]) = buf.get(pos..pos + 2) {
@@ -390,6 +368,25 @@ fn split_complete(buf: &[u8], on_message: &mut impl FnMut(&[u8])) -> (usize, usi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Feeds segments in stream order through [`split_complete`], keeping the incomplete rest
+    /// in `pending` as the capture session's reassembler does; returns the messages delivered.
+    fn split_tcp_stream(
+        pending: &mut Vec<u8>,
+        segment: &[u8],
+        mut on_message: impl FnMut(&[u8]),
+    ) -> usize {
+        if pending.is_empty() {
+            let (n, used) = split_complete(segment, &mut on_message);
+            pending.extend_from_slice(segment.get(used..).unwrap_or_default());
+            n
+        } else {
+            pending.extend_from_slice(segment);
+            let (n, used) = split_complete(pending, &mut on_message);
+            pending.drain(..used.min(pending.len()));
+            n
+        }
+    }
 
     fn hex(s: &str) -> Vec<u8> {
         let s: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();

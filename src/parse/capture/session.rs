@@ -849,24 +849,11 @@ impl Ctx {
             Inspect::DnsTcp(streams) => {
                 let r = &mut streams[usize::from(!from_client)];
                 r.insert(offset, payload);
-                loop {
-                    let data = r.contiguous();
-                    let Some(&[hi, lo]) = data.get(..2) else {
-                        break;
-                    };
-                    let len = usize::from(u16::from_be_bytes([hi, lo]));
-                    if len + 2 > r.window() {
-                        flow.inspect = Inspect::Done;
-                        return;
-                    }
-                    let Some(msg) = data.get(2..2 + len) else {
-                        break;
-                    };
-                    // The message is copied out so the stream can slide on.
-                    let msg = msg.to_vec();
-                    r.consume(len + 2);
-                    self.dns_message(&msg, client, at, Some(&mut flow.matched_packet), sink);
-                }
+                let matched = &mut flow.matched_packet;
+                let (_, used) = dns::split_complete(r.contiguous(), &mut |msg| {
+                    self.dns_message(msg, client, at, Some(&mut *matched), sink);
+                });
+                r.consume(used);
             }
             Inspect::Tls(r) | Inspect::Http(r) if from_client => {
                 r.insert(offset, payload);
